@@ -1,0 +1,83 @@
+"""fphot_target: one target's forced photometry from every chosen service, into a sink, plotted.
+
+Trigger it from the UI form (target name, RA, Dec, window, services, sink), with
+``airflow dags trigger fphot_target --conf '{...}'``, or debug it with
+``airflow dags test fphot_target --conf '{...}'``. Inputs are validated by the same Target code
+the operators and CLI use, before anything is sent to a service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import DAG, Param, TaskGroup, task
+
+from fphot_provider.operators.atlas import AtlasForcedPhotometryOperator
+from fphot_provider.operators.processing import LightCurvePlotOperator, PhotometryProcessorOperator
+
+SERVICES = ["atlas"]
+
+PARAMS = {
+    "target_name": Param("SN 2023ixf", type="string", minLength=1, maxLength=200, title="Target name"),
+    "ra": Param(210.910674, type=["number", "string"], title="RA", description="Degrees (0-360) or hours 13:29:52.7"),
+    "dec": Param(54.3117, type=["number", "string"], title="Dec", description="Degrees (-90..90) or +47:11:43"),
+    "mjd_min": Param(None, type=["null", "number", "string"], title="Window start", description="MJD or ISO date; empty: full history"),
+    "mjd_max": Param(None, type=["null", "number", "string"], title="Window end", description="MJD or ISO date; empty: now"),
+    "services": Param(SERVICES, type="array", items={"type": "string", "enum": SERVICES}, minItems=1, uniqueItems=True, title="Services"),
+    "sink": Param("file", type="string", title="Sink", description="file, file:format=csv, ..."),
+    "use_reduced": Param(False, type="boolean", title="ATLAS: reduced instead of difference images"),
+    "snr_threshold": Param(3.0, type="number", minimum=1, maximum=100, title="S/N of a detection"),
+}
+
+with DAG(
+    dag_id="fphot_target",
+    schedule=None,
+    params=PARAMS,
+    render_template_as_native_obj=True,
+    tags=["fphot", "forced-photometry"],
+    doc_md=__doc__,
+) as dag:
+
+    @task
+    def validate(params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Fail fast, naming the field, before any service is asked anything."""
+        from fphot_provider.sinks import parse_spec
+        from fphot_provider.targets import QueryWindow, Target
+
+        target = Target.parse(params["target_name"], params["ra"], params["dec"])
+        window = QueryWindow.parse(params["mjd_min"], params["mjd_max"])
+        parse_spec(params["sink"])
+        return {"target": target.to_dict(), "window": window.to_dict()}
+
+    @task.branch
+    def choose_services(params: dict[str, Any] | None = None) -> list[str]:
+        """Run only the branches of the services asked for."""
+        return [f"{name}.fetch" for name in params["services"]]
+
+    parser_options = {"snr_threshold": "{{ params.snr_threshold }}"}
+    query = {
+        "target_name": "{{ params.target_name }}",
+        "ra": "{{ params.ra }}",
+        "dec": "{{ params.dec }}",
+        # The window validated once, so every service asks for the same one (even "now").
+        "mjd_min": "{{ ti.xcom_pull(task_ids='validate')['window']['mjd_min'] }}",
+        "mjd_max": "{{ ti.xcom_pull(task_ids='validate')['window']['mjd_max'] }}",
+    }
+
+    with TaskGroup("atlas") as atlas:
+        atlas_fetch = AtlasForcedPhotometryOperator(
+            task_id="fetch", use_reduced="{{ params.use_reduced }}", poll_interval=5, max_poll_interval=60, **query
+        )
+        PhotometryProcessorOperator(
+            task_id="process", product=atlas_fetch.output, sink="{{ params.sink }}", parser_options=parser_options
+        )
+
+    plot = LightCurvePlotOperator(
+        task_id="plot",
+        target_name="{{ params.target_name }}",
+        sink="{{ params.sink }}",
+        trigger_rule="none_failed_min_one_success",
+    )
+
+    validate() >> choose_services() >> [atlas]
+    [atlas] >> plot

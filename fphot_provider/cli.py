@@ -1,0 +1,107 @@
+"""The ``fphot`` command: parse a service file, run an emulator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+SERVICES = {"atlas": "atlas_photometry"}
+FORMATS = ("csv", "json", "parquet")
+
+
+def _parse_command(args: argparse.Namespace) -> int:
+    from fphot_provider.exceptions import FphotError
+    from fphot_provider.parsers import registry
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+        table = registry.parse(SERVICES[args.service], text, target=args.target or Path(args.file).stem,
+                               snr_threshold=args.snr_threshold)
+    except (OSError, FphotError) as err:
+        print(f"fphot parse: {err}", file=sys.stderr)
+        return 2
+    _write_table(table, args.format, args.output)
+    print(f"{len(table)} rows, {int(table['detected'].sum())} detections, {int((~table['good']).sum())} flagged",
+          file=sys.stderr)
+    return 0
+
+
+def _write_table(table, fmt: str, output: str | None) -> None:  # noqa: ANN001 - a DataFrame
+    if fmt == "parquet":
+        if not output:
+            raise SystemExit("fphot parse: --format parquet needs --output FILE")
+        table.to_parquet(output, index=False)
+        return
+    text = table.to_csv(index=False) if fmt == "csv" else table.to_json(orient="records", lines=True)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _emulator_command(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from aiohttp import web
+
+    from fphot_provider.emulators import atlas
+
+    config = atlas.AtlasConfig(queue_seconds=args.queue_seconds, run_seconds=args.run_seconds,
+                               submits_per_minute=args.submits_per_minute)
+    app = atlas.create_app(config, base_path=args.base_path)
+    for spec in args.register or []:
+        ra, dec, path = spec.split(",", 2)
+        atlas.state_of(app).recorded.append((float(ra), float(dec), Path(path).read_text(encoding="utf-8")))
+
+    async def serve() -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, args.host, args.port)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        url = f"http://{args.host}:{port}{args.base_path}"
+        print(f"{args.service} emulator listening on {url}", flush=True)
+        if args.url_file:
+            Path(args.url_file).write_text(url, encoding="utf-8")
+        await asyncio.Event().wait()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fphot", description="Forced photometry tools (fphot_provider).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    parse = sub.add_parser("parse", help="parse a service result file into the photometry table")
+    parse.add_argument("service", choices=sorted(SERVICES))
+    parse.add_argument("file")
+    parse.add_argument("--format", choices=FORMATS, default="csv")
+    parse.add_argument("--output", "-o", help="write here instead of stdout")
+    parse.add_argument("--target", help="target name for the rows (default: the file name)")
+    parse.add_argument("--snr-threshold", type=float, default=3.0)
+    parse.set_defaults(func=_parse_command)
+    emu = sub.add_parser("emulator", help="run a service emulator on loopback")
+    emu.add_argument("service", choices=sorted(SERVICES))
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    emu.add_argument("--url-file", help="write the base URL here once listening")
+    emu.add_argument("--base-path", default="", help="URL prefix, e.g. /forcedphot")
+    emu.add_argument("--queue-seconds", type=float, default=2.0)
+    emu.add_argument("--run-seconds", type=float, default=3.0)
+    emu.add_argument("--submits-per-minute", type=int, default=60)
+    emu.add_argument("--register", action="append", metavar="RA,DEC,FILE", help="serve a recorded file for a position")
+    emu.set_defaults(func=_emulator_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

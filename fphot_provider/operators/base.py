@@ -1,0 +1,114 @@
+"""What every forced-photometry operator shares: validated inputs, job keys, waits, products.
+
+A "raw product" is what a fetch operator returns through XCom and the processor consumes:
+JSON primitives naming the service, the data product type, the target, the query and the path
+of the raw file kept on disk (None for a valid empty answer).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
+from airflow.sdk import BaseOperator
+
+from fphot_provider.storage import data_dir
+from fphot_provider.targets import QueryWindow, Target
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from airflow.sdk import Context
+
+
+class ForcedPhotometryOperator(BaseOperator):
+    """Base of the per-service fetch operators: one target, one query window.
+
+    :param target_name: the target's name (used for file names and the ``target`` column).
+    :param ra: right ascension, decimal degrees or sexagesimal hours.
+    :param dec: declination, decimal degrees or sexagesimal.
+    :param mjd_min: window start (MJD or ISO date); None: the service's full history.
+    :param mjd_max: window end (MJD or ISO date); None: now.
+    :param data_dir: root for raw files; default from :func:`fphot_provider.storage.data_dir`.
+    :param deferrable: wait in the triggerer (default) instead of blocking a worker slot.
+    :param poll_interval: first wait between status checks (seconds); it backs off from there.
+    :param max_poll_interval: longest wait between status checks.
+    :param job_timeout: give the remote job up after this long.
+    """
+
+    template_fields = ("target_name", "ra", "dec", "mjd_min", "mjd_max")
+    service: str = ""
+    data_product_type: str = ""
+
+    def __init__(
+        self,
+        *,
+        target_name: str,
+        ra: float | str,
+        dec: float | str,
+        mjd_min: float | str | None = None,
+        mjd_max: float | str | None = None,
+        data_dir: str | None = None,
+        deferrable: bool = True,
+        poll_interval: float = 30.0,
+        max_poll_interval: float = 600.0,
+        job_timeout: timedelta = timedelta(hours=12),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.target_name = target_name
+        self.ra = ra
+        self.dec = dec
+        self.mjd_min = mjd_min
+        self.mjd_max = mjd_max
+        self.data_dir = data_dir
+        self.deferrable = deferrable
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
+        self.job_timeout = job_timeout
+
+    def query(self) -> tuple[Target, QueryWindow]:
+        """Validate the (rendered) inputs; raises InvalidQueryError before anything is sent."""
+        return Target.parse(self.target_name, self.ra, self.dec), QueryWindow.parse(self.mjd_min, self.mjd_max)
+
+    @property
+    def root(self) -> Path:
+        return data_dir(self.data_dir)
+
+    def job_key(self, context: Context) -> str:
+        """A key naming this task instance's remote job, stable across retries and resumes."""
+        ti = context["ti"]
+        map_index = getattr(ti, "map_index", -1)
+        suffix = f"[{map_index}]" if map_index is not None and map_index >= 0 else ""
+        return f"fphot {ti.dag_id}.{ti.task_id} {ti.run_id}{suffix}"
+
+    @staticmethod
+    def remember(context: Context, key: str, value: Any) -> None:
+        """Persist ``value`` for later tries of this task instance (re-attach, not resubmit)."""
+        store = context.get("task_state_store")
+        if store is not None:
+            store.set(key, value)
+
+    @staticmethod
+    def recall(context: Context, key: str) -> Any:
+        store = context.get("task_state_store")
+        return store.get(key) if store is not None else None
+
+    def defer_for(self, seconds: float, method_name: str, reason: str) -> None:
+        """Give the worker slot back for ``seconds`` (a throttle, a full queue), then resume."""
+        self.log.info("%s; deferring %.0f s instead of sleeping in a worker", reason, seconds)
+        self.defer(trigger=TimeDeltaTrigger(timedelta(seconds=seconds)), method_name=method_name)
+
+    def product(
+        self, target: Target, window: QueryWindow, raw_path: Path | None, **extra: Any
+    ) -> dict[str, Any]:
+        """The raw product returned through XCom to the processor."""
+        return {
+            "service": self.service,
+            "data_product_type": self.data_product_type,
+            "target": target.to_dict(),
+            "window": window.to_dict(),
+            "raw_path": str(raw_path) if raw_path else None,
+            **extra,
+        }

@@ -1,0 +1,151 @@
+"""Parse ATLAS forced photometry result files into the photometry table.
+
+Columns are found by header name, never by position: newer servers add ``PA_DEG``, tools
+like ATClean rewrite the header without ``###`` and pandas rewrites make it comma-separated.
+Magnitudes are recomputed from flux (the server prints the magnitude of a negative flux with a
+negative sign), and the quality cuts of the ATLAS FAQ mark rows without dropping them.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+
+from fphot_provider.exceptions import TableParseError
+from fphot_provider.photometry import conform, empty_table, flags_from_masks, flux_to_photometry, raw_column
+
+REQUIRED = ("MJD", "uJy", "duJy", "Obs")
+MAPPED = frozenset({"MJD", "uJy", "duJy", "F", "Obs"})
+NUMERIC = ("MJD", "uJy", "duJy")
+SERVICE = "atlas"
+REDUCED_SERVICE = "atlas_reduced"
+
+
+def parse_atlas(text: str, *, target: str, snr_threshold: float = 3.0, reduced: bool = False) -> pd.DataFrame:
+    """Return the photometry table of one ATLAS result file.
+
+    :param text: the file's content.
+    :param target: the target name to put on every row.
+    :param snr_threshold: rows with ``uJy/duJy`` at or above it are detections; the others get
+        an ``snr_threshold``-sigma upper limit.
+    :param reduced: the file is photometry on reduced (not difference) images; rows then go
+        under service ``atlas_reduced`` so they never merge with difference photometry.
+    :raises TableParseError: when the text is not ATLAS forced photometry output.
+    """
+    header_at, names, sep = _find_header(text)
+    raw = _read_rows(text, header_at, names, sep)
+    raw, duplicates = _drop_duplicate_exposures(raw)
+    table = _to_schema(raw, target, snr_threshold, REDUCED_SERVICE if reduced else SERVICE)
+    table.attrs["duplicates_dropped"] = duplicates
+    return table
+
+
+def _find_header(text: str) -> tuple[int, list[str], str]:
+    """Locate the header line; return its index, column names and the field separator."""
+    lines = text.lstrip("\ufeff").splitlines()
+    for index, line in enumerate(lines):
+        if line.strip():
+            break
+    else:
+        raise TableParseError("empty input: not an ATLAS forced photometry file (no header line)")
+    header = line.strip().lstrip("#").strip()
+    sep = "," if "," in header else r"\s+"
+    names = [n.strip() for n in header.split(",")] if sep == "," else header.split()
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        raise TableParseError(
+            f"not ATLAS forced photometry output: header lacks {missing} (first line: {line[:80]!r})"
+        )
+    if len(set(names)) != len(names):
+        raise TableParseError(f"ATLAS header repeats a column name: {names}")
+    return index, names, sep
+
+
+def _read_rows(text: str, header_at: int, names: list[str], sep: str) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text.lstrip("\ufeff")),
+            sep=sep,
+            header=None,
+            names=names,
+            skiprows=header_at + 1,
+            comment="#",
+            dtype={"Obs": str, "F": str},
+            skip_blank_lines=True,
+        )
+    except (pd.errors.ParserError, ValueError) as err:
+        raise TableParseError(f"ATLAS rows do not match the header: {err}") from None
+    for name in NUMERIC:
+        if raw[name].dtype == object:
+            raise TableParseError(f"ATLAS column {name} is not numeric (e.g. {raw[name].iloc[0]!r})")
+    if raw["Obs"].isna().any():
+        raise TableParseError("ATLAS rows with fewer fields than the header (no Obs value)")
+    return raw
+
+
+def _drop_duplicate_exposures(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Keep one row per exposure (the server can list one twice); return how many went."""
+    duplicated = raw.duplicated(subset=["Obs"], keep="first").to_numpy()
+    count = int(duplicated.sum())
+    return (raw.loc[~duplicated] if count else raw), count
+
+
+def _column(raw: pd.DataFrame, name: str) -> np.ndarray | None:
+    return raw[name].to_numpy(dtype=float, na_value=np.nan) if name in raw else None
+
+
+def _quality_masks(raw: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The ATLAS FAQ's recommended cuts, each a mask of the rows that fail it."""
+    col = lambda name: _column(raw, name)  # noqa: E731 - a local shorthand
+    masks: dict[str, np.ndarray] = {}
+    duJy = col("duJy")
+    masks["bad_flux_err"] = ~((duJy > 0) & (duJy < 10000))
+    if (err := col("err")) is not None:
+        masks["tphot_err"] = err != 0
+    if (x := col("x")) is not None and (y := col("y")) is not None:
+        masks["edge"] = ~((x > 100) & (x < 10460) & (y > 100) & (y < 10460))
+    if (major := col("maj")) is not None and (minor := col("min")) is not None:
+        masks["psf_shape"] = ~((major > 1.6) & (major < 5) & (minor > 1.6) & (minor < 5))
+    if (apfit := col("apfit")) is not None:
+        masks["apfit"] = ~((apfit > -1) & (apfit < -0.1))
+    if (mag5sig := col("mag5sig")) is not None:
+        masks["no_photometric_solution"] = ~(mag5sig >= 10)
+        masks["shallow"] = (mag5sig >= 10) & (mag5sig <= 17)
+    if (sky := col("Sky")) is not None:
+        masks["bright_sky"] = ~(sky > 17)
+    return masks
+
+
+def _filters(raw: pd.DataFrame) -> pd.Series:
+    """``ATLAS.<band>``: the F column, or the last letter of Obs when F is absent."""
+    band = raw["F"].astype("string") if "F" in raw else raw["Obs"].astype("string").str[-1]
+    return "ATLAS." + band.str.strip()
+
+
+def _to_schema(raw: pd.DataFrame, target: str, snr_threshold: float, service: str) -> pd.DataFrame:
+    n_rows = len(raw)
+    if n_rows == 0:
+        return conform(empty_table())
+    phot = flux_to_photometry(_column(raw, "uJy"), _column(raw, "duJy"), snr_threshold)
+    flags, good = flags_from_masks(_quality_masks(raw), n_rows)
+    table = pd.DataFrame(
+        {
+            "target": target,
+            "service": service,
+            "filter": _filters(raw).to_numpy(),
+            "mjd": _column(raw, "MJD"),
+            "time_ref": "start",
+            "flux_ujy": _column(raw, "uJy"),
+            "flux_err_ujy": _column(raw, "duJy"),
+            **phot,
+            "good": good,
+            "flags": flags,
+            "exposure_id": raw["Obs"].astype("string").str.strip().to_numpy(),
+        }
+    )
+    for name in raw.columns:
+        if name not in MAPPED:
+            table[raw_column(name)] = raw[name].to_numpy()
+    return conform(table)

@@ -1,0 +1,36 @@
+"""Wait for an ATLAS task in the triggerer, without holding a worker slot."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fphot_provider.hooks.atlas import AtlasHook
+from fphot_provider.triggers.base import PollingJobTrigger
+
+
+class AtlasJobTrigger(PollingJobTrigger):
+    """Fire once the ATLAS task at ``task_url`` has finished (with a result or an error_msg).
+
+    The success event carries the task state under ``task``; the operator decides what an
+    ``error_msg`` means. Everything needed to resume after a triggerer restart is in the
+    serialized kwargs.
+
+    :param task_url: the task's URL as returned by the submit.
+    :param atlas_conn_id: the ``fphot_atlas`` Connection.
+    """
+
+    def __init__(self, *, task_url: str, atlas_conn_id: str = AtlasHook.default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.task_url = task_url
+        self.atlas_conn_id = atlas_conn_id
+        self._hook: AtlasHook | None = None
+
+    def job_fields(self) -> dict[str, Any]:
+        return {"task_url": self.task_url, "atlas_conn_id": self.atlas_conn_id}
+
+    async def poll(self) -> dict[str, Any] | None:
+        if self._hook is None:  # built here, never in __init__: the triggerer deserializes us
+            self._hook = AtlasHook(self.atlas_conn_id)
+        task = await self._hook.a_get_task(self.task_url)
+        return {"task": asdict(task)} if task.is_terminal else None

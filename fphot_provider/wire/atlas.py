@@ -1,0 +1,231 @@
+"""ATLAS forced photometry server: request builders and response readers (no I/O).
+
+Wire facts (DESIGN.md section 3): token auth at ``/api-token-auth/``; ``POST /queue/`` answers
+``201`` with the task JSON (a list for ``radeclist`` batches); a task is queued while
+``starttimestamp`` is null, running while ``finishtimestamp`` is null, done after; ``error_msg``
+``"No data returned"`` is an empty, valid answer; ``429`` carries ``Retry-After`` and a message
+"Expected available in N seconds|minutes".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from fphot_provider.exceptions import (
+    InvalidQueryError,
+    LoginError,
+    QueueFullError,
+    RemoteServiceError,
+)
+from fphot_provider.targets import QueryWindow, Target
+from fphot_provider.wire.http import HttpRequest, HttpResponse, retry_after_seconds
+
+DEFAULT_BASE_URL = "https://fallingstar-data.com/forcedphot"
+MAX_BATCH = 100
+NO_DATA = "No data returned"
+DEFAULT_THROTTLE_WAIT = 60.0
+_WAIT_MESSAGE = re.compile(r"available in (\d+(?:\.\d+)?) (second|minute|hour)", re.IGNORECASE)
+_UNIT_SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+
+
+@dataclass(frozen=True)
+class AtlasTask:
+    """The state of one ATLAS task, read from its JSON."""
+
+    url: str
+    id: int
+    status: str  # queued | running | finished
+    error_msg: str | None
+    result_url: str | None
+    comment: str | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status == "finished"
+
+    @property
+    def is_empty(self) -> bool:
+        """Finished with "No data returned": no observations, a valid empty light curve."""
+        return self.is_terminal and self.error_msg == NO_DATA
+
+    @property
+    def is_failed(self) -> bool:
+        """Finished with any other error, or with no result to fetch."""
+        if not self.is_terminal or self.is_empty:
+            return False
+        return bool(self.error_msg) or not self.result_url
+
+
+def read_task(data: Any) -> AtlasTask:
+    """Read a task JSON object; raise RemoteServiceError when it is not one."""
+    if not isinstance(data, dict) or "url" not in data or "id" not in data:
+        raise RemoteServiceError(f"not an ATLAS task object: {str(data)[:200]!r}")
+    if data.get("finishtimestamp"):
+        status = "finished"
+    elif data.get("starttimestamp"):
+        status = "running"
+    else:
+        status = "queued"
+    return AtlasTask(
+        url=data["url"],
+        id=int(data["id"]),
+        status=status,
+        error_msg=data.get("error_msg") or None,
+        result_url=data.get("result_url") or None,
+        comment=data.get("comment"),
+    )
+
+
+def base(url: str) -> str:
+    """Normalize a base URL (no trailing slash)."""
+    return url.rstrip("/")
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    """True when ``url`` is on the Connection's host, so credentials may be sent to it."""
+    a, b = urlsplit(url), urlsplit(base_url)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def token_request(base_url: str, username: str, password: str) -> HttpRequest:
+    """Build the request that exchanges login and password for an API token."""
+    return HttpRequest(
+        "POST",
+        f"{base(base_url)}/api-token-auth/",
+        data={"username": username, "password": password},
+        headers={"Accept": "application/json"},
+    )
+
+
+def auth_headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Token {token}", "Accept": "application/json"}
+
+
+def _query_fields(window: QueryWindow, use_reduced: bool, comment: str | None) -> dict[str, str]:
+    fields = {
+        "mjd_min": repr(window.mjd_min),
+        "mjd_max": repr(window.mjd_max),
+        "use_reduced": "true" if use_reduced else "false",
+        # The server defaults send_email to True: never let a pipeline mail the user per task.
+        "send_email": "false",
+    }
+    if comment:
+        fields["comment"] = comment
+    return fields
+
+
+def submit_request(
+    base_url: str,
+    token: str,
+    target: Target,
+    window: QueryWindow,
+    *,
+    use_reduced: bool = False,
+    comment: str | None = None,
+) -> HttpRequest:
+    """Build ``POST /queue/`` for one position."""
+    data = {"ra": repr(target.ra), "dec": repr(target.dec), **_query_fields(window, use_reduced, comment)}
+    return HttpRequest(
+        "POST", f"{base(base_url)}/queue/", data=data, headers=auth_headers(token), idempotent=False
+    )
+
+
+def batch_submit_request(
+    base_url: str,
+    token: str,
+    targets: Sequence[Target],
+    window: QueryWindow,
+    *,
+    use_reduced: bool = False,
+    comment: str | None = None,
+) -> HttpRequest:
+    """Build ``POST /queue/`` with ``radeclist`` for up to :data:`MAX_BATCH` positions."""
+    if not 1 <= len(targets) <= MAX_BATCH:
+        raise InvalidQueryError("targets", f"a batch holds 1 to {MAX_BATCH} positions, got {len(targets)}")
+    radeclist = "\n".join(f"{t.ra!r} {t.dec!r}" for t in targets)
+    data = {"radeclist": radeclist, **_query_fields(window, use_reduced, comment)}
+    return HttpRequest(
+        "POST", f"{base(base_url)}/queue/", data=data, headers=auth_headers(token), idempotent=False
+    )
+
+
+def task_request(task_url: str, token: str, method: str = "GET") -> HttpRequest:
+    """Build a GET (status) or DELETE (free the server) of one task."""
+    return HttpRequest(method, task_url, headers=auth_headers(token))
+
+
+def list_request(base_url: str, token: str, page_url: str | None = None) -> HttpRequest:
+    """Build ``GET /queue/`` (the user's tasks, cursor-paginated, 100 a page)."""
+    url = page_url or f"{base(base_url)}/queue/"
+    params = {} if page_url else {"pagesize": "100"}
+    return HttpRequest("GET", url, params=params, headers=auth_headers(token))
+
+
+def result_request(result_url: str, token: str) -> HttpRequest:
+    return HttpRequest("GET", result_url, headers={"Authorization": f"Token {token}"})
+
+
+def throttle_wait(response: HttpResponse) -> float:
+    """Seconds to wait after a 429: the header, else the message, else a default."""
+    header = retry_after_seconds(response.headers)
+    if header is not None:
+        return header
+    match = _WAIT_MESSAGE.search(response.text)
+    if match:
+        return float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    return DEFAULT_THROTTLE_WAIT
+
+
+def _detail(response: HttpResponse) -> str:
+    try:
+        body = response.json()
+    except RemoteServiceError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        if "detail" in body:
+            return str(body["detail"])
+        return "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items())
+    return str(body)[:200]
+
+
+def check_response(response: HttpResponse, what: str) -> None:
+    """Raise the exception that fits a non-2xx ATLAS answer (5xx/429 are retried earlier)."""
+    if response.ok:
+        return
+    detail = _detail(response)
+    if response.status in (401, 403):
+        raise LoginError(f"ATLAS refused the credentials ({what}): {detail}", status=response.status)
+    if response.status == 400 and what == "submit" and _is_non_field_error(response):
+        # Field errors are keyed by field; the per-user queue cap comes as a non_field_errors list.
+        raise QueueFullError(f"ATLAS will not queue more tasks now: {detail}", status=400)
+    if response.status == 400 and what == "token":
+        raise LoginError(f"ATLAS refused the login/password: {detail}", status=400)
+    raise RemoteServiceError(f"ATLAS {what} failed with HTTP {response.status}: {detail}", status=response.status)
+
+
+def _is_non_field_error(response: HttpResponse) -> bool:
+    try:
+        body = response.json()
+    except RemoteServiceError:
+        return False
+    return isinstance(body, dict) and "non_field_errors" in body
+
+
+def read_submit(response: HttpResponse) -> list[AtlasTask]:
+    """Read a 201 answer (one task object, or a list of them for radeclist)."""
+    check_response(response, "submit")
+    body = response.json()
+    items = body if isinstance(body, list) else [body]
+    return [read_task(item) for item in items]
+
+
+def read_token(response: HttpResponse) -> str:
+    check_response(response, "token")
+    token = response.json().get("token") if isinstance(response.json(), dict) else None
+    if not token:
+        raise LoginError("ATLAS token endpoint answered without a token")
+    return str(token)

@@ -18,12 +18,14 @@ import pandas as pd
 from fphot_provider.exceptions import TableParseError
 
 # name -> pandas dtype; the order is the order of the stored columns.
+# Few distinct values per column -> "category": cheap to build for a million rows, stored as
+# dictionary-encoded columns in Parquet.
 SCHEMA: dict[str, str] = {
-    "target": "string",
-    "service": "string",
-    "filter": "string",
+    "target": "category",
+    "service": "category",
+    "filter": "category",
     "mjd": "float64",
-    "time_ref": "string",
+    "time_ref": "category",
     "flux_ujy": "float64",
     "flux_err_ujy": "float64",
     "mag": "float64",
@@ -32,7 +34,7 @@ SCHEMA: dict[str, str] = {
     "snr": "float64",
     "detected": "bool",
     "good": "bool",
-    "flags": "string",
+    "flags": "category",
     "exposure_id": "string",
 }
 COLUMNS = list(SCHEMA)
@@ -67,24 +69,29 @@ def conform(table: pd.DataFrame) -> pd.DataFrame:
         raise TableParseError(f"photometry table has columns outside the schema: {extra}")
     raw = sorted(c for c in table.columns if c.startswith(RAW_PREFIX))
     out = table[COLUMNS + raw].astype(SCHEMA)
+    if out["flags"].isna().any():  # "clean" is an empty string, also after a CSV round trip
+        out["flags"] = out["flags"].cat.add_categories([""]).fillna("") if "" not in out["flags"].cat.categories else out["flags"].fillna("")
     return out.reset_index(drop=True)
 
 
-def flags_from_masks(masks: Mapping[str, np.ndarray], n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Turn named boolean masks into a ``flags`` string column and a ``good`` column.
+def flags_from_masks(masks: Mapping[str, np.ndarray], n_rows: int) -> tuple[pd.Categorical, np.ndarray]:
+    """Turn named boolean masks into a ``flags`` column (``a|b``, "" when clean) and ``good``.
 
-    Vectorized: one pass per flag, not per row, so million-row files stay fast.
+    Vectorized through a bit mask: one integer pass per flag, then one string per distinct
+    combination (a handful), so million-row files stay fast.
     """
-    flags = np.full(n_rows, "", dtype=object)
-    good = np.ones(n_rows, dtype=bool)
-    for name, mask in masks.items():
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            continue
-        sep = np.where(flags == "", "", "|")
-        flags = np.where(mask, flags + sep + name, flags)
-        good &= ~mask
-    return flags, good
+    names = list(masks)
+    bits = np.zeros(n_rows, dtype=np.int64)
+    for position, name in enumerate(names):
+        bits |= np.asarray(masks[name], dtype=bool).astype(np.int64) << position
+    combos, codes = np.unique(bits, return_inverse=True)
+    labels = ["|".join(n for i, n in enumerate(names) if combo >> i & 1) for combo in combos]
+    return pd.Categorical.from_codes(codes.reshape(-1), categories=labels), bits == 0
+
+
+def constant(value: str, n_rows: int) -> pd.Categorical:
+    """A column holding one string ``n_rows`` times, without building ``n_rows`` strings."""
+    return pd.Categorical.from_codes(np.zeros(n_rows, dtype=np.int8), categories=[value])
 
 
 def flux_to_photometry(flux: np.ndarray, err: np.ndarray, snr_threshold: float) -> dict[str, np.ndarray]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -141,8 +142,10 @@ def _angle(field: str, value: Any, unit: u.Unit, allowed: str) -> float:
     if not isinstance(value, str) or not _SEXAGESIMAL.search(value.strip()):
         raise InvalidQueryError(field, f"cannot read {value!r}; allowed: {allowed}")
     try:
-        return float(Angle(value.strip(), unit=unit).degree)
-    except (ValueError, u.UnitsError) as err:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # astropy only warns about hour 24 or minute 60
+            return float(Angle(value.strip(), unit=unit).degree)
+    except (ValueError, u.UnitsError, Warning) as err:
         raise InvalidQueryError(field, f"cannot read {value!r} ({err}); allowed: {allowed}") from None
 
 

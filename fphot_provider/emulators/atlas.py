@@ -33,7 +33,8 @@ class AtlasConfig:
 
     :param queue_seconds: how long a task waits before it starts.
     :param run_seconds: how long it runs.
-    :param submits_per_minute: submit requests allowed per rolling minute (0: unlimited).
+    :param submits_per_minute: submit requests allowed per rolling window (0: unlimited).
+    :param throttle_window_seconds: the rolling window (60 on the real server; tests shrink it).
     :param max_queued: unfinished tasks a user may have.
     """
 
@@ -43,8 +44,9 @@ class AtlasConfig:
     queue_seconds: float = 1.0
     run_seconds: float = 1.0
     submits_per_minute: int = 60
+    throttle_window_seconds: float = 60.0
     max_queued: int = 500
-    page_size: int = 100
+    page_size: int = 100  # the most the real server sends per page
 
 
 @dataclass
@@ -99,12 +101,12 @@ def _unauthorized(request: web.Request) -> web.Response:
 
 def _throttled(state: AtlasState) -> web.Response | None:
     """The real server's 429 once the submit rate is exceeded."""
-    limit = state.config.submits_per_minute
+    limit, window = state.config.submits_per_minute, state.config.throttle_window_seconds
     now = state.clock()
-    while state.submits and now - state.submits[0] >= 60:
+    while state.submits and now - state.submits[0] >= window:
         state.submits.popleft()
     if limit and len(state.submits) >= limit:
-        wait = max(1, math.ceil(60 - (now - state.submits[0])))
+        wait = max(1, math.ceil(window - (now - state.submits[0])))
         unit = "second" if wait == 1 else "seconds"
         message = f"Request was throttled. Expected available in {wait} {unit}."
         return json_error(429, {"detail": message}, headers={"Retry-After": str(wait)})
@@ -286,7 +288,7 @@ async def queue_list(request: web.Request) -> web.Response:
     state: AtlasState = request.app[STATE_KEY]
     if not _authorized(request, state):
         return _unauthorized(request)
-    size = min(int(request.query.get("pagesize", state.config.page_size)), 100)
+    size = min(int(request.query.get("pagesize", state.config.page_size)), state.config.page_size)
     after = int(request.query.get("cursor", 0))
     ids = sorted(i for i in state.tasks if i > after)
     page = ids[:size]

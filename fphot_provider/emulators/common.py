@@ -13,6 +13,7 @@ from aiohttp import web
 
 FAULTS_KEY = web.AppKey("faults", "FaultPlan")
 STATS_KEY = web.AppKey("stats", Counter)
+EVENTS_KEY = web.AppKey("events", list)
 
 
 @dataclass
@@ -50,18 +51,22 @@ class FaultPlan:
 
 @web.middleware
 async def fault_and_count(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Count every request by "METHOD path-kind", and serve injected faults first."""
+    """Count every request by "METHOD route-name", log (request, status), serve injected faults first."""
     if request.path.startswith("/_emulator/"):
         return await handler(request)
-    route = request.match_info.route.name or request.path
-    request.app[STATS_KEY][f"{request.method} {route}"] += 1
+    name = f"{request.method} {request.match_info.route.name or request.path}"
+    request.app[STATS_KEY][name] += 1
     fault = request.app[FAULTS_KEY].take(request)
     if fault is None:
-        return await handler(request)
-    if fault.status == 0:
+        response = await handler(request)
+    elif fault.status == 0:
+        request.app[EVENTS_KEY].append((name, 0))
         request.transport.close()  # a dropped connection: the client sees a disconnect
         raise web.HTTPInternalServerError()
-    return web.Response(status=fault.status, text=fault.body or f"emulated fault {fault.status}")
+    else:
+        response = web.Response(status=fault.status, text=fault.body or f"emulated fault {fault.status}")
+    request.app[EVENTS_KEY].append((name, response.status))
+    return response
 
 
 async def _post_fault(request: web.Request) -> web.Response:
@@ -71,7 +76,7 @@ async def _post_fault(request: web.Request) -> web.Response:
 
 
 async def _get_stats(request: web.Request) -> web.Response:
-    return web.json_response(dict(request.app[STATS_KEY]))
+    return web.json_response({"counts": dict(request.app[STATS_KEY]), "events": request.app[EVENTS_KEY]})
 
 
 def base_app() -> web.Application:
@@ -79,6 +84,7 @@ def base_app() -> web.Application:
     app = web.Application(middlewares=[fault_and_count])
     app[FAULTS_KEY] = FaultPlan()
     app[STATS_KEY] = Counter()
+    app[EVENTS_KEY] = []
     app.router.add_post("/_emulator/faults", _post_fault)
     app.router.add_get("/_emulator/stats", _get_stats)
     return app

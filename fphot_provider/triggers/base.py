@@ -29,6 +29,8 @@ class PollingJobTrigger(BaseTrigger):
     :param deadline: Unix time after which the job is given up (``timeout`` event); None: never.
     """
 
+    sleep = staticmethod(asyncio.sleep)  # tests record the waits instead
+
     def __init__(
         self, *, poll_interval: float = 30.0, max_poll_interval: float = 600.0, deadline: float | None = None
     ) -> None:
@@ -81,5 +83,5 @@ class PollingJobTrigger(BaseTrigger):
             if self.deadline is not None and time.time() + interval > self.deadline:
                 return {"status": "timeout", "message": f"job not finished by the deadline ({self.deadline:.0f})"}
             self.log.info("job not finished; next check in %.0f s", interval)
-            await asyncio.sleep(interval)
+            await self.sleep(interval)
             interval = min(self.max_poll_interval, interval * BACKOFF_FACTOR)

@@ -1,0 +1,138 @@
+"""Test setup: a private AIRFLOW_HOME with a real SQLite metadata DB, and emulators on loopback.
+
+Airflow reads its environment at import time, so this module sets it before anything imports
+airflow. The DAGs folder holds copies of the repo's ``dags/`` and ``tests/dags/`` (``dag.test()``
+needs the DAG file inside the configured folder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+_HOME = Path(tempfile.mkdtemp(prefix="fphot-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__PARALLELISM"] = "4"
+os.environ.pop("FPHOT_DATA_DIR", None)
+(_HOME / "dags").mkdir()
+for source in [*(REPO / "dags").glob("*.py"), *(REPO / "tests" / "dags").glob("*.py")]:
+    shutil.copy(source, _HOME / "dags" / source.name)
+
+collect_ignore = ["dags"]
+
+from fphot_provider.emulators.atlas import AtlasConfig, create_app, state_of  # noqa: E402
+from fphot_provider.emulators.common import EmulatorServer  # noqa: E402
+
+
+def _no_outside_network(*args, **kwargs):  # noqa: ANN002, ANN003
+    raise AssertionError("tests may only talk to loopback")
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that connects beyond loopback."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address):  # noqa: ANN001
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
+            if not (host.startswith("127.") or host in ("::1", "localhost")):
+                _no_outside_network()
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data root (raw files, file sink, plots)."""
+    root = tmp_path / "fphot"
+    monkeypatch.setenv("FPHOT_DATA_DIR", str(root))
+    return root
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated SQLite metadata DB in the private AIRFLOW_HOME (once per session)."""
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, env=os.environ)
+    return _HOME
+
+
+class AtlasEmulator:
+    """A running ATLAS emulator, its in-process state, and helpers to inspect it."""
+
+    def __init__(self, server: EmulatorServer) -> None:
+        self.server = server
+        self.url = server.url
+        self.state = state_of(server.app)
+
+    def stats(self) -> dict[str, int]:
+        from fphot_provider.emulators.common import STATS_KEY
+
+        return dict(self.server.app[STATS_KEY])
+
+    def events(self) -> list[tuple[str, int]]:
+        from fphot_provider.emulators.common import EVENTS_KEY
+
+        return list(self.server.app[EVENTS_KEY])
+
+    def fault(self, status: int, count: int = 1, path: str = "/", method: str | None = None) -> None:
+        from fphot_provider.emulators.common import FAULTS_KEY, Fault
+
+        self.server.app[FAULTS_KEY].add(Fault(status=status, count=count, path=path, method=method))
+
+    def connection(self, **overrides: object) -> str:
+        conn = {"conn_type": "fphot_atlas", "host": self.url, "password": "demo-token",
+                "extra": {"backoff_seconds": 0.05, "timeout": 10}}
+        conn.update(overrides)
+        return json.dumps(conn)
+
+
+@pytest.fixture
+def atlas_config() -> AtlasConfig:
+    """Fast lifecycle; tests override fields before the emulator starts."""
+    return AtlasConfig(queue_seconds=0.2, run_seconds=0.3)
+
+
+@pytest.fixture
+def atlas_emulator(atlas_config: AtlasConfig, monkeypatch: pytest.MonkeyPatch) -> Iterator[AtlasEmulator]:
+    """An ATLAS emulator on loopback, with the default Connection pointing at it."""
+    with EmulatorServer(create_app(atlas_config)) as server:
+        emulator = AtlasEmulator(server)
+        monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT", emulator.connection())
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+def dagbag(airflow_db: Path):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(_HOME / "dags"))
+    assert not bag.import_errors, bag.import_errors
+    return bag
+
+
+@pytest.fixture
+def run_dag(dagbag):
+    """Run a DAG with ``dag.test()``; return (dag run state, {task_id: state}, dag run)."""
+
+    def run(dag_id: str, conf: dict) -> tuple[str, dict[str, str], object]:
+        dag = dagbag.get_dag(dag_id)
+        dr = dag.test(run_conf=conf)
+        states = {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
+        return str(dr.state), states, dr
+
+    return run

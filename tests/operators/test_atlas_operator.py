@@ -1,0 +1,114 @@
+"""The ATLAS operator and sensor inside real Airflow (``dag.test()``) against the emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from airflow.sdk.exceptions import TaskDeferred
+
+from fphot_provider.hooks.atlas import AtlasHook
+from fphot_provider.operators.atlas import AtlasForcedPhotometryOperator
+from fphot_provider.sinks.file import FileSink
+from fphot_provider.targets import QueryWindow, Target
+from tests.conftest import DATA, AtlasEmulator
+
+pytestmark = pytest.mark.airflow
+CONF = {"target_name": "test target", "ra": 10.0, "dec": 20.0, "mjd_min": 60000.0, "mjd_max": 60060.0}
+
+
+def stored(data_dir: Path, target: str = "test target") -> pd.DataFrame:
+    return FileSink(data_dir).read(target)
+
+
+@pytest.mark.parametrize("dag_id", ["fphot_test_atlas", "fphot_test_atlas_blocking"])
+def test_fetch_and_process(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path, dag_id: str) -> None:
+    state, tasks, _ = run_dag(dag_id, CONF)
+    assert state == "success", tasks
+    table = stored(data_dir)
+    assert len(table) > 20 and set(table["filter"]) == {"ATLAS.c", "ATLAS.o"}
+    raw = list((data_dir / "raw" / "atlas" / "test_target").glob("job*.txt"))
+    assert len(raw) == 1 and raw[0].read_text().startswith("###MJD")
+    assert not atlas_emulator.state.tasks  # the remote task was deleted
+    events = [name for name, status in atlas_emulator.events()]
+    assert events.index("DELETE delete") > events.index("GET result")
+
+
+def test_delete_happens_only_after_the_raw_file_is_stored(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    (data_dir / "raw").mkdir(parents=True)
+    (data_dir / "raw" / "atlas").write_text("a file where the folder should be: storing fails")
+    state, tasks, _ = run_dag("fphot_test_atlas", CONF)
+    assert state == "failed" and tasks["fetch"] == "failed"
+    assert "GET result" in atlas_emulator.stats()
+    assert "DELETE delete" not in atlas_emulator.stats()
+    assert len(atlas_emulator.state.tasks) == 1  # the result is still on the server
+
+
+def test_recorded_real_file_round_trip(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    text = (DATA / "atlas" / "fp_tom_base_ra65.00_decm54.94_southern_units.txt").read_text()
+    atlas_emulator.state.recorded.append((65.00165, -54.93795, text))
+    conf = {**CONF, "ra": "04:20:00.396", "dec": "-54:56:16.62", "mjd_min": 60300, "mjd_max": 60400}
+    state, tasks, _ = run_dag("fphot_test_atlas", conf)
+    assert state == "success", tasks
+    assert len(stored(data_dir)) == 32
+
+
+def test_no_data_returned_is_an_empty_valid_result(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    atlas_emulator.state.errors.append((10.0, 20.0, "No data returned"))
+    state, tasks, _ = run_dag("fphot_test_atlas", CONF)
+    assert state == "success", tasks
+    assert len(stored(data_dir)) == 0
+    assert not atlas_emulator.state.tasks
+
+
+def test_other_error_msg_fails_the_task(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    atlas_emulator.state.errors.append((10.0, 20.0, "ERROR: tphot failed on 3 images"))
+    state, tasks, _ = run_dag("fphot_test_atlas", CONF)
+    assert state == "failed" and tasks["fetch"] == "failed" and tasks["process"] == "upstream_failed"
+    assert not atlas_emulator.state.tasks  # nothing to keep: deleted
+    assert not (data_dir / "photometry").exists()
+
+
+def test_5xx_during_the_run_is_retried(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    atlas_emulator.fault(503, count=2, path="/queue/", method="GET")
+    atlas_emulator.fault(502, count=1, path="/static/", method="GET")
+    state, tasks, _ = run_dag("fphot_test_atlas", CONF)
+    assert state == "success", tasks
+    statuses = [s for _, s in atlas_emulator.events()]
+    assert statuses.count(503) == 2 and statuses.count(502) == 1
+    assert len(stored(data_dir)) > 20
+
+
+def test_throttled_submit_waits_out_the_window_then_succeeds(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    config = atlas_emulator.state.config
+    config.submits_per_minute, config.throttle_window_seconds = 1, 2
+    AtlasHook().submit(Target.parse("other", 1, 1), QueryWindow.parse(60000, 60001))  # uses the only slot
+    state, tasks, _ = run_dag("fphot_test_atlas", CONF)
+    assert state == "success", tasks
+    submits = [s for name, s in atlas_emulator.events() if name == "POST submit"]
+    assert submits == [201, 429, 201]
+
+
+def test_throttled_submit_defers_instead_of_sleeping(atlas_emulator: AtlasEmulator) -> None:
+    op = AtlasForcedPhotometryOperator(task_id="t", target_name="x", ra=1, dec=1)
+    with pytest.raises(TaskDeferred) as deferred:
+        op._wait_or_defer(42, "throttled")
+    assert type(deferred.value.trigger).__name__ == "TimeDeltaTrigger"
+    assert deferred.value.method_name == "execute"
+
+
+def test_invalid_input_fails_before_any_request(run_dag, atlas_emulator: AtlasEmulator) -> None:
+    state, tasks, _ = run_dag("fphot_test_atlas", {**CONF, "dec": 95})
+    assert state == "failed" and tasks["fetch"] == "failed"
+    assert atlas_emulator.stats() == {}
+
+
+def test_sensor_waits_for_a_task_submitted_elsewhere(run_dag, atlas_emulator: AtlasEmulator) -> None:
+    url = AtlasHook().submit(Target.parse("x", 10, 20), QueryWindow.parse(60000, 60010)).url
+    state, tasks, _ = run_dag("fphot_test_atlas_sensor", {"task_url": url})
+    assert state == "success", tasks
+    atlas_emulator.state.errors.append((11.0, 21.0, "ERROR: something broke"))
+    url = AtlasHook().submit(Target.parse("y", 11, 21), QueryWindow.parse(60000, 60010)).url
+    state, tasks, _ = run_dag("fphot_test_atlas_sensor", {"task_url": url})
+    assert state == "failed"

@@ -1,0 +1,60 @@
+"""The ``fphot`` console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import requests
+
+from fphot_provider.cli import main
+from tests.conftest import DATA
+from tests.helpers import wait_until
+
+TOM_FILE = DATA / "atlas" / "fp_tom_base_ra65.00_decm54.94_southern_units.txt"
+
+
+def test_parse_atlas_to_csv_on_stdout(capsys) -> None:
+    assert main(["parse", "atlas", str(TOM_FILE), "--target", "AT x"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0].startswith("target,service,filter,mjd,")
+    assert len(lines) == 33 and "32 rows" in err
+
+
+def test_parse_atlas_to_json_and_parquet(tmp_path: Path, capsys) -> None:
+    assert main(["parse", "atlas", str(TOM_FILE), "--format", "json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 32 and rows[0]["exposure_id"] == "04a60316o0180o"
+    out = tmp_path / "t.parquet"
+    assert main(["parse", "atlas", str(TOM_FILE), "--format", "parquet", "-o", str(out)]) == 0
+    assert len(pd.read_parquet(out)) == 32
+
+
+def test_parse_refuses_a_file_that_is_not_atlas(capsys) -> None:
+    assert main(["parse", "atlas", str(DATA / "atlas" / "queue_201_response.json")]) == 2
+    assert "not ATLAS forced photometry output" in capsys.readouterr().err
+
+
+def test_emulator_command_serves_the_protocol(tmp_path: Path) -> None:
+    url_file = tmp_path / "url"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fphot_provider.cli", "emulator", "atlas", "--port", "0", "--url-file", str(url_file),
+         "--base-path", "/forcedphot"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ,
+    )
+    try:
+        url = wait_until(lambda: url_file.exists() and url_file.read_text(), timeout=30)
+        assert url.endswith("/forcedphot")
+        answer = requests.post(f"{url}/queue/", data={"ra": 1, "dec": 2, "send_email": "false"},
+                               headers={"Authorization": "Token demo-token"}, timeout=10)
+        assert answer.status_code == 201 and answer.json()["url"].startswith(f"{url}/queue/")
+        assert requests.get(f"{url}/queue/", headers={"Authorization": "Token x"}, timeout=10).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)

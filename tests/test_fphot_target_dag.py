@@ -1,0 +1,67 @@
+"""The fphot_target DAG end to end, in real Airflow, against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fphot_provider.sinks.file import FileSink
+from tests.conftest import AtlasEmulator
+
+pytestmark = pytest.mark.airflow
+CONF = {"target_name": "SN 2023ixf", "ra": "14:03:38.56", "dec": "+54:18:42.1", "mjd_min": "2023-05-01", "mjd_max": 60200}
+
+
+def test_end_to_end_and_rerun_adds_nothing(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    state, tasks, dr = run_dag("fphot_target", CONF)
+    assert state == "success", tasks
+    stored = FileSink(data_dir).read("SN 2023ixf")
+    assert len(stored) > 100 and set(stored["filter"]) == {"ATLAS.c", "ATLAS.o"}
+    assert stored["mjd"].min() >= 60065.0 and stored["mjd"].max() <= 60200.0
+    plot = data_dir / "plots" / "SN_2023ixf.png"
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    submitted = atlas_emulator.stats()["POST submit"]
+
+    state, tasks, dr = run_dag("fphot_target", CONF)
+    assert state == "success", tasks
+    again = FileSink(data_dir).read("SN 2023ixf")
+    assert len(again) == len(stored)
+    ti = next(t for t in dr.get_task_instances() if t.task_id == "atlas.process")
+    assert ti.xcom_pull(task_ids="atlas.process")["inserted"] == 0
+    assert atlas_emulator.stats()["POST submit"] == submitted + 1
+    assert not atlas_emulator.state.tasks
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"dec": 95}, "dec"), ({"ra": "25:00:00"}, "ra"), ({"mjd_min": 60300, "mjd_max": 60200}, "mjd_min"),
+     ({"target_name": "  "}, "target_name"), ({"sink": "ftp"}, "sink")],
+)
+def test_bad_input_fails_in_validate_before_any_request(run_dag, atlas_emulator: AtlasEmulator, change, field) -> None:
+    state, tasks, dr = run_dag("fphot_target", {**CONF, **change})
+    assert state == "failed" and tasks["validate"] == "failed"
+    assert tasks["atlas.fetch"] in ("upstream_failed", "None")
+    assert atlas_emulator.stats() == {}
+
+
+def test_param_schema_refuses_unknown_service(dagbag) -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError, match="services"):
+        dagbag.get_dag("fphot_target").test(run_conf={**CONF, "services": ["hubble"]})
+
+
+def test_airflow_dags_test_cli(airflow_db: Path, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    """What the README's demo does: the real ``airflow dags test`` command in its own process."""
+    env = {**os.environ, "AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT": atlas_emulator.connection()}
+    conf = json.dumps({**CONF, "target_name": "SN 2023ixf cli"})
+    done = subprocess.run([sys.executable, "-m", "airflow", "dags", "test", "fphot_target", "--conf", conf],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "state=success" in done.stdout + done.stderr
+    assert len(FileSink(data_dir).read("SN 2023ixf cli")) > 100

@@ -1,0 +1,53 @@
+"""The schema helpers: hand-computed magnitudes, limits, flags."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fphot_provider.exceptions import TableParseError
+from fphot_provider.photometry import COLUMNS, conform, empty_table, flags_from_masks, flux_to_photometry, raw_column
+
+
+def test_detection_magnitude_and_limit_by_hand() -> None:
+    # 1000 uJy +- 10: S/N 100 -> 23.9 - 2.5 log10(1000) = 16.4, err 1.0857/100
+    # 20 uJy +- 10: S/N 2 -> limit 23.9 - 2.5 log10(3 * 10) = 20.207
+    # -50 uJy +- 10: a negative flux is a non-detection with the same kind of limit
+    out = flux_to_photometry(np.array([1000.0, 20.0, -50.0, 5.0]), np.array([10.0, 10.0, 10.0, 0.0]), 3.0)
+    assert list(out["detected"]) == [True, False, False, False]
+    assert math.isclose(out["mag"][0], 16.4)
+    assert math.isclose(out["mag_err"][0], 0.010857, rel_tol=1e-4)
+    assert math.isclose(out["limit_mag"][1], 23.9 - 2.5 * math.log10(30))
+    assert math.isclose(out["limit_mag"][2], out["limit_mag"][1])
+    assert np.isnan(out["mag"][1]) and np.isnan(out["limit_mag"][0])
+    assert np.isnan(out["snr"][3]) and np.isnan(out["limit_mag"][3])  # zero error: no division
+
+
+def test_threshold_moves_the_detection_boundary() -> None:
+    flux, err = np.array([40.0]), np.array([10.0])
+    assert flux_to_photometry(flux, err, 3.0)["detected"][0]
+    limit = flux_to_photometry(flux, err, 5.0)
+    assert not limit["detected"][0]
+    assert math.isclose(limit["limit_mag"][0], 23.9 - 2.5 * math.log10(50))
+
+
+def test_flags_join_names_and_clear_good() -> None:
+    flags, good = flags_from_masks({"a": np.array([True, False, True]), "b": np.array([False, False, True])}, 3)
+    assert list(flags) == ["a", "", "a|b"]
+    assert list(good) == [False, True, False]
+
+
+def test_conform_rejects_missing_and_stray_columns() -> None:
+    assert list(conform(empty_table()).columns) == COLUMNS
+    with pytest.raises(TableParseError, match="lacks schema columns"):
+        conform(pd.DataFrame({"mjd": [1.0]}))
+    with pytest.raises(TableParseError, match="outside the schema"):
+        conform(empty_table().assign(stray=pd.Series(dtype=float)))
+
+
+def test_raw_column_names_are_safe() -> None:
+    assert raw_column("chi/N") == "raw_chi_N"
+    assert raw_column("PA_DEG") == "raw_PA_DEG"

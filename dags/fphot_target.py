@@ -14,8 +14,9 @@ from airflow.sdk import DAG, Param, TaskGroup, task
 
 from fphot_provider.operators.atlas import AtlasForcedPhotometryOperator
 from fphot_provider.operators.processing import LightCurvePlotOperator, PhotometryProcessorOperator
+from fphot_provider.operators.ztf import ZtfForcedPhotometryOperator
 
-SERVICES = ["atlas"]
+SERVICES = ["atlas", "ztf"]
 
 PARAMS = {
     "target_name": Param("SN 2023ixf", type="string", minLength=1, maxLength=200, title="Target name"),
@@ -27,6 +28,10 @@ PARAMS = {
     "sink": Param("file", type="string", title="Sink", description="file, file:format=csv, ..."),
     "use_reduced": Param(False, type="boolean", title="ATLAS: reduced instead of difference images"),
     "snr_threshold": Param(3.0, type="number", minimum=1, maximum=100, title="S/N of a detection"),
+    "ztf_baseline_before_mjd": Param(
+        None, type=["null", "number"], title="ZTF: baseline correction before MJD",
+        description="Subtract the median pre-event flux per field/CCD/quadrant/filter (empty: off)",
+    ),
 }
 
 with DAG(
@@ -79,5 +84,14 @@ with DAG(
         trigger_rule="none_failed_min_one_success",
     )
 
-    validate() >> choose_services() >> [atlas]
-    [atlas] >> plot
+    with TaskGroup("ztf") as ztf:
+        ztf_fetch = ZtfForcedPhotometryOperator(task_id="fetch", poll_interval=5, max_poll_interval=60, **query)
+        PhotometryProcessorOperator(
+            task_id="process",
+            product=ztf_fetch.output,
+            sink="{{ params.sink }}",
+            parser_options={**parser_options, "baseline_before_mjd": "{{ params.ztf_baseline_before_mjd }}"},
+        )
+
+    validate() >> choose_services() >> [atlas, ztf]
+    [atlas, ztf] >> plot

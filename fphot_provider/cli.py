@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-SERVICES = {"atlas": "atlas_photometry"}
+SERVICES = {"atlas": "atlas_photometry", "ztf": "ztf_photometry"}
 FORMATS = ("csv", "json", "parquet")
 
 
@@ -40,19 +40,34 @@ def _write_table(table, fmt: str, output: str | None) -> None:  # noqa: ANN001 -
         sys.stdout.write(text)
 
 
-def _emulator_command(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from aiohttp import web
-
+def _atlas_app(args: argparse.Namespace):  # noqa: ANN202 - an aiohttp Application
     from fphot_provider.emulators import atlas
 
     config = atlas.AtlasConfig(queue_seconds=args.queue_seconds, run_seconds=args.run_seconds,
                                submits_per_minute=args.submits_per_minute)
     app = atlas.create_app(config, base_path=args.base_path)
+    return app, atlas.state_of(app).recorded
+
+
+def _ztf_app(args: argparse.Namespace):  # noqa: ANN202
+    from fphot_provider.emulators import ztf
+
+    app = ztf.create_app(ztf.ZtfConfig(queue_seconds=args.queue_seconds, run_seconds=args.run_seconds))
+    return app, ztf.state_of(app).recorded
+
+
+EMULATORS = {"atlas": _atlas_app, "ztf": _ztf_app}
+
+
+def _emulator_command(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from aiohttp import web
+
+    app, recorded = EMULATORS[args.service](args)
     for spec in args.register or []:
         ra, dec, path = spec.split(",", 2)
-        atlas.state_of(app).recorded.append((float(ra), float(dec), Path(path).read_text(encoding="utf-8")))
+        recorded.append((float(ra), float(dec), Path(path).read_text(encoding="utf-8")))
 
     async def serve() -> None:
         runner = web.AppRunner(app, access_log=None)
@@ -85,14 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--snr-threshold", type=float, default=3.0)
     parse.set_defaults(func=_parse_command)
     emu = sub.add_parser("emulator", help="run a service emulator on loopback")
-    emu.add_argument("service", choices=sorted(SERVICES))
+    emu.add_argument("service", choices=sorted(EMULATORS))
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=0, help="0 picks a free port")
     emu.add_argument("--url-file", help="write the base URL here once listening")
-    emu.add_argument("--base-path", default="", help="URL prefix, e.g. /forcedphot")
+    emu.add_argument("--base-path", default="", help="URL prefix, e.g. /forcedphot (ATLAS)")
     emu.add_argument("--queue-seconds", type=float, default=2.0)
     emu.add_argument("--run-seconds", type=float, default=3.0)
-    emu.add_argument("--submits-per-minute", type=int, default=60)
+    emu.add_argument("--submits-per-minute", type=int, default=60, help="ATLAS throttle")
     emu.add_argument("--register", action="append", metavar="RA,DEC,FILE", help="serve a recorded file for a position")
     emu.set_defaults(func=_emulator_command)
     return parser

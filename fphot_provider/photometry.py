@@ -74,11 +74,14 @@ def conform(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def flags_from_masks(masks: Mapping[str, np.ndarray], n_rows: int) -> tuple[pd.Categorical, np.ndarray]:
+def flags_from_masks(
+    masks: Mapping[str, np.ndarray], n_rows: int, *, informational: frozenset[str] = frozenset()
+) -> tuple[pd.Categorical, np.ndarray]:
     """Turn named boolean masks into a ``flags`` column (``a|b``, "" when clean) and ``good``.
 
-    Vectorized through a bit mask: one integer pass per flag, then one string per distinct
-    combination (a handful), so million-row files stay fast.
+    Flags named in ``informational`` are listed but leave ``good`` alone (e.g. ZTF's "no
+    reference source", normal for a new transient). Vectorized through a bit mask: one integer
+    pass per flag, then one string per distinct combination (a handful).
     """
     names = list(masks)
     bits = np.zeros(n_rows, dtype=np.int64)
@@ -86,7 +89,8 @@ def flags_from_masks(masks: Mapping[str, np.ndarray], n_rows: int) -> tuple[pd.C
         bits |= np.asarray(masks[name], dtype=bool).astype(np.int64) << position
     combos, codes = np.unique(bits, return_inverse=True)
     labels = ["|".join(n for i, n in enumerate(names) if combo >> i & 1) for combo in combos]
-    return pd.Categorical.from_codes(codes.reshape(-1), categories=labels), bits == 0
+    serious = sum(1 << i for i, n in enumerate(names) if n not in informational)
+    return pd.Categorical.from_codes(codes.reshape(-1), categories=labels), (bits & serious) == 0
 
 
 def constant(value: str, n_rows: int) -> pd.Categorical:
@@ -94,13 +98,17 @@ def constant(value: str, n_rows: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.zeros(n_rows, dtype=np.int8), categories=[value])
 
 
-def flux_to_photometry(flux: np.ndarray, err: np.ndarray, snr_threshold: float) -> dict[str, np.ndarray]:
+def flux_to_photometry(
+    flux: np.ndarray, err: np.ndarray, snr_threshold: float, limit_sigma: float | None = None
+) -> dict[str, np.ndarray]:
     """Derive snr, detection, AB magnitude and limit from microjansky flux and error.
 
-    A row is detected when ``flux / err >= snr_threshold``; otherwise it gets an
-    ``snr_threshold``-sigma upper limit ``-2.5 log10(n * err) + 23.9``. Rows with no valid
-    error (zero, negative, NaN) get neither, and NaN snr.
+    A row is detected when ``flux / err >= snr_threshold``; otherwise it gets a
+    ``limit_sigma``-sigma upper limit ``-2.5 log10(limit_sigma * err) + 23.9`` (``limit_sigma``
+    defaults to ``snr_threshold``; the ZTF guide uses SNT=3, SNU=5). Rows with no valid error
+    (zero, negative, NaN) get neither, and NaN snr.
     """
+    limit_sigma = snr_threshold if limit_sigma is None else limit_sigma
     flux = np.asarray(flux, dtype=float)
     err = np.asarray(err, dtype=float)
     valid = np.isfinite(flux) & np.isfinite(err) & (err > 0)
@@ -109,5 +117,5 @@ def flux_to_photometry(flux: np.ndarray, err: np.ndarray, snr_threshold: float) 
         detected = valid & (snr >= snr_threshold)
         mag = np.where(detected, AB_ZEROPOINT_UJY - 2.5 * np.log10(flux), np.nan)
         mag_err = np.where(detected, MAG_ERR_PER_SNR / snr, np.nan)
-        limit = np.where(valid & ~detected, AB_ZEROPOINT_UJY - 2.5 * np.log10(snr_threshold * err), np.nan)
+        limit = np.where(valid & ~detected, AB_ZEROPOINT_UJY - 2.5 * np.log10(limit_sigma * err), np.nan)
     return {"snr": snr, "detected": detected, "mag": mag, "mag_err": mag_err, "limit_mag": limit}

@@ -8,20 +8,35 @@ from typing import Any
 import pandas as pd
 
 from fphot_provider.parsers import registry
-from fphot_provider.photometry import conform, empty_table
+from fphot_provider.photometry import KEY, conform, empty_table
 
 
 def process_product(product: dict[str, Any], **options: Any) -> pd.DataFrame:
     """Parse the raw file a fetch operator stored; an empty answer gives an empty table.
 
-    :param product: a raw product (see :mod:`fphot_provider.operators.base`).
+    :param product: a raw product (see :mod:`fphot_provider.operators.base`); several raw
+        files (one query answered in pieces) are joined with each exposure kept once.
     :param options: parser options (e.g. ``snr_threshold``); the product's own
         ``parser_options`` (set by the fetch operator, e.g. ``reduced``) take precedence.
     """
     target = product["target"]["name"]
-    path = product.get("raw_path")
-    if not path:
-        return conform(empty_table())
-    text = Path(path).read_text(encoding="utf-8")
     merged = {**options, **(product.get("parser_options") or {})}
-    return registry.parse(product["data_product_type"], text, target=target, **merged)
+    tables = [
+        registry.parse(product["data_product_type"], Path(path).read_text(encoding="utf-8"), target=target, **merged)
+        for path in product.get("raw_paths") or []
+    ]
+    if not tables:
+        return conform(empty_table())
+    return _join(tables)
+
+
+def _join(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Join the pieces of one query (e.g. ZTF continuations): each exposure once."""
+    dropped = sum(t.attrs.get("duplicates_dropped", 0) for t in tables)
+    if len(tables) == 1:
+        return tables[0]
+    joined = pd.concat(tables, ignore_index=True)
+    duplicated = joined.duplicated(subset=KEY, keep="first").to_numpy()
+    table = conform(joined[~duplicated])
+    table.attrs["duplicates_dropped"] = dropped + int(duplicated.sum())
+    return table

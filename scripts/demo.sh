@@ -17,16 +17,22 @@ PATH=$PWD/.venv/bin:$PATH
 echo "== metadata DB ($AIRFLOW_HOME)"
 airflow db migrate > "$DEMO/db-migrate.log" 2>&1
 
-echo "== ATLAS emulator"
-rm -f "$DEMO/atlas.url"
-fphot emulator atlas --port 0 --url-file "$DEMO/atlas.url" --queue-seconds 2 --run-seconds 3 > "$DEMO/emulator.log" 2>&1 &
-EMULATOR=$!
-trap 'kill $EMULATOR 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s "$DEMO/atlas.url" ] && break; sleep 0.1; done
-ATLAS_URL=$(cat "$DEMO/atlas.url")
-echo "   listening on $ATLAS_URL"
-# The only change to go live: point this Connection at the real server (see README).
+echo "== service emulators on loopback"
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+start_emulator() {  # service -> prints its base URL once it listens
+  rm -f "$DEMO/$1.url"
+  fphot emulator "$1" --port 0 --url-file "$DEMO/$1.url" --queue-seconds 2 --run-seconds 3 > "$DEMO/$1-emulator.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do [ -s "$DEMO/$1.url" ] && break; sleep 0.1; done
+  echo "   $1: $(cat "$DEMO/$1.url")" >&2
+  cat "$DEMO/$1.url"
+}
+ATLAS_URL=$(start_emulator atlas)
+ZTF_URL=$(start_emulator ztf)
+# The only change to go live: point these Connections at the real services (see README).
 export AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT="{\"conn_type\": \"fphot_atlas\", \"host\": \"$ATLAS_URL\", \"password\": \"demo-token\"}"
+export AIRFLOW_CONN_FPHOT_ZTF_DEFAULT="{\"conn_type\": \"fphot_ztf\", \"host\": \"$ZTF_URL\", \"login\": \"demo@example.org\", \"password\": \"demo-userpass\"}"
 
 CONF='{"target_name": "SN 2023ixf", "ra": 210.910674, "dec": 54.3117, "mjd_min": 60070, "mjd_max": 60200}'
 echo "== airflow dags test fphot_target --conf '$CONF'"

@@ -33,8 +33,10 @@ for source in [*(REPO / "dags").glob("*.py"), *(REPO / "tests" / "dags").glob("*
 
 collect_ignore = ["dags"]
 
-from fphot_provider.emulators.atlas import AtlasConfig, create_app, state_of  # noqa: E402
-from fphot_provider.emulators.common import EmulatorServer  # noqa: E402
+from fphot_provider.emulators import atlas, ztf  # noqa: E402
+from fphot_provider.emulators.atlas import AtlasConfig  # noqa: E402
+from fphot_provider.emulators.common import EVENTS_KEY, FAULTS_KEY, STATS_KEY, EmulatorServer, Fault  # noqa: E402
+from fphot_provider.emulators.ztf import ZtfConfig  # noqa: E402
 
 
 def _no_outside_network(*args, **kwargs):  # noqa: ANN002, ANN003
@@ -71,48 +73,58 @@ def airflow_db() -> Path:
     return _HOME
 
 
-class AtlasEmulator:
-    """A running ATLAS emulator, its in-process state, and helpers to inspect it."""
+class Emulator:
+    """A running emulator, its in-process state, and helpers to inspect and disturb it."""
 
-    def __init__(self, server: EmulatorServer) -> None:
+    def __init__(self, server: EmulatorServer, state: object, connection: dict) -> None:
         self.server = server
         self.url = server.url
-        self.state = state_of(server.app)
+        self.state = state
+        self._connection = connection
 
     def stats(self) -> dict[str, int]:
-        from fphot_provider.emulators.common import STATS_KEY
-
         return dict(self.server.app[STATS_KEY])
 
     def events(self) -> list[tuple[str, int]]:
-        from fphot_provider.emulators.common import EVENTS_KEY
-
         return list(self.server.app[EVENTS_KEY])
 
     def fault(self, status: int, count: int = 1, path: str = "/", method: str | None = None) -> None:
-        from fphot_provider.emulators.common import FAULTS_KEY, Fault
-
         self.server.app[FAULTS_KEY].add(Fault(status=status, count=count, path=path, method=method))
 
     def connection(self, **overrides: object) -> str:
-        conn = {"conn_type": "fphot_atlas", "host": self.url, "password": "demo-token",
-                "extra": {"backoff_seconds": 0.05, "timeout": 10}}
-        conn.update(overrides)
-        return json.dumps(conn)
+        """The Connection JSON (for AIRFLOW_CONN_...) pointing at this emulator."""
+        return json.dumps({**self._connection, "host": self.url, **overrides})
+
+
+AtlasEmulator = Emulator
+ZtfEmulator = Emulator
+FAST_EXTRAS = {"backoff_seconds": 0.05, "timeout": 10}
 
 
 @pytest.fixture
 def atlas_config() -> AtlasConfig:
-    """Fast lifecycle; tests override fields before the emulator starts."""
+    """Fast lifecycle; tests change fields of ``emulator.state.config`` as they need."""
     return AtlasConfig(queue_seconds=0.2, run_seconds=0.3)
 
 
 @pytest.fixture
-def atlas_emulator(atlas_config: AtlasConfig, monkeypatch: pytest.MonkeyPatch) -> Iterator[AtlasEmulator]:
+def atlas_emulator(atlas_config: AtlasConfig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     """An ATLAS emulator on loopback, with the default Connection pointing at it."""
-    with EmulatorServer(create_app(atlas_config)) as server:
-        emulator = AtlasEmulator(server)
+    with EmulatorServer(atlas.create_app(atlas_config)) as server:
+        emulator = Emulator(server, atlas.state_of(server.app),
+                            {"conn_type": "fphot_atlas", "password": "demo-token", "extra": FAST_EXTRAS})
         monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT", emulator.connection())
+        yield emulator
+
+
+@pytest.fixture
+def ztf_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """A ZTF emulator on loopback, with the default Connection pointing at it."""
+    config = ZtfConfig(queue_seconds=0.2, run_seconds=0.3)
+    with EmulatorServer(ztf.create_app(config)) as server:
+        emulator = Emulator(server, ztf.state_of(server.app), {
+            "conn_type": "fphot_ztf", "login": "demo@example.org", "password": "demo-userpass", "extra": FAST_EXTRAS})
+        monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ZTF_DEFAULT", emulator.connection())
         yield emulator
 
 

@@ -11,17 +11,21 @@ from pathlib import Path
 import pytest
 
 from fphot_provider.sinks.file import FileSink
-from tests.conftest import AtlasEmulator
+from tests.conftest import AtlasEmulator, ZtfEmulator
 
 pytestmark = pytest.mark.airflow
 CONF = {"target_name": "SN 2023ixf", "ra": "14:03:38.56", "dec": "+54:18:42.1", "mjd_min": "2023-05-01", "mjd_max": 60200}
 
 
-def test_end_to_end_and_rerun_adds_nothing(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+def test_end_to_end_and_rerun_adds_nothing(
+    run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, data_dir: Path
+) -> None:
     state, tasks, dr = run_dag("fphot_target", CONF)
     assert state == "success", tasks
     stored = FileSink(data_dir).read("SN 2023ixf")
-    assert len(stored) > 100 and set(stored["filter"]) == {"ATLAS.c", "ATLAS.o"}
+    assert set(stored["filter"]) == {"ATLAS.c", "ATLAS.o", "ZTF.g", "ZTF.r", "ZTF.i"}
+    per_service = stored["service"].value_counts()
+    assert per_service["atlas"] > 100 and per_service["ztf"] > 50
     assert stored["mjd"].min() >= 60065.0 and stored["mjd"].max() <= 60200.0
     plot = data_dir / "plots" / "SN_2023ixf.png"
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -35,6 +39,15 @@ def test_end_to_end_and_rerun_adds_nothing(run_dag, atlas_emulator: AtlasEmulato
     assert ti.xcom_pull(task_ids="atlas.process")["inserted"] == 0
     assert atlas_emulator.stats()["POST submit"] == submitted + 1
     assert not atlas_emulator.state.tasks
+    assert ztf_emulator.stats()["GET submit"] == 1  # the identical ZTF request was reused
+
+
+def test_only_the_chosen_services_run(run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, data_dir: Path) -> None:
+    state, tasks, _ = run_dag("fphot_target", {**CONF, "services": ["ztf"]})
+    assert state == "success", tasks
+    assert tasks["atlas.fetch"] == "skipped" and tasks["plot"] == "success"
+    assert set(FileSink(data_dir).read("SN 2023ixf")["service"]) == {"ztf"}
+    assert atlas_emulator.stats() == {}
 
 
 @pytest.mark.parametrize(
@@ -42,11 +55,13 @@ def test_end_to_end_and_rerun_adds_nothing(run_dag, atlas_emulator: AtlasEmulato
     [({"dec": 95}, "dec"), ({"ra": "25:00:00"}, "ra"), ({"mjd_min": 60300, "mjd_max": 60200}, "mjd_min"),
      ({"target_name": "  "}, "target_name"), ({"sink": "ftp"}, "sink")],
 )
-def test_bad_input_fails_in_validate_before_any_request(run_dag, atlas_emulator: AtlasEmulator, change, field) -> None:
+def test_bad_input_fails_in_validate_before_any_request(
+    run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, change, field
+) -> None:
     state, tasks, dr = run_dag("fphot_target", {**CONF, **change})
     assert state == "failed" and tasks["validate"] == "failed"
     assert tasks["atlas.fetch"] in ("upstream_failed", "None")
-    assert atlas_emulator.stats() == {}
+    assert atlas_emulator.stats() == {} and ztf_emulator.stats() == {}
 
 
 def test_param_schema_refuses_unknown_service(dagbag) -> None:
@@ -56,9 +71,9 @@ def test_param_schema_refuses_unknown_service(dagbag) -> None:
         dagbag.get_dag("fphot_target").test(run_conf={**CONF, "services": ["hubble"]})
 
 
-def test_airflow_dags_test_cli(airflow_db: Path, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+def test_airflow_dags_test_cli(airflow_db: Path, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, data_dir: Path) -> None:
     """What the README's demo does: the real ``airflow dags test`` command in its own process."""
-    env = {**os.environ, "AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT": atlas_emulator.connection()}
+    env = dict(os.environ)
     conf = json.dumps({**CONF, "target_name": "SN 2023ixf cli"})
     done = subprocess.run([sys.executable, "-m", "airflow", "dags", "test", "fphot_target", "--conf", conf],
                           env=env, capture_output=True, text=True, timeout=300)

@@ -8,6 +8,7 @@ builders in :mod:`fphot_provider.wire` and never talk to ``requests``/``aiohttp`
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -167,7 +168,9 @@ class FphotHttpHook(BaseHook):
         return HttpResponse(answer.status_code, headers, answer.content)
 
     async def _a_send(self, request: HttpRequest) -> HttpResponse:
-        auth = aiohttp.BasicAuth(*request.basic_auth) if request.basic_auth else None
+        headers = dict(request.headers)
+        if request.basic_auth:
+            headers["Authorization"] = basic_auth_header(*request.basic_auth)
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.request(
@@ -175,12 +178,16 @@ class FphotHttpHook(BaseHook):
                 request.url,
                 params=request.params or None,
                 data=request.data,
-                headers=request.headers,
-                auth=auth,
+                headers=headers,
             ) as answer:
                 body = await answer.read()
                 headers = {k.lower(): v for k, v in answer.headers.items()}
                 return HttpResponse(answer.status, headers, body)
+
+
+def basic_auth_header(user: str, password: str) -> str:
+    """The ``Authorization`` value of HTTP basic auth (aiohttp's BasicAuth is deprecated)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def base_url_of(conn: Connection, default: str) -> str:

@@ -78,10 +78,10 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
         try:
             task = hook.submit(target, window, use_reduced=bool(self.use_reduced), comment=key)
         except ServiceThrottledError as err:
-            self._wait_or_defer(err.wait_seconds, str(err))
+            self.wait_or_defer(err.wait_seconds, str(err))
             return self._submit(hook, context, target, window)
         except QueueFullError as err:
-            self._wait_or_defer(QUEUE_FULL_WAIT, str(err))
+            self.wait_or_defer(QUEUE_FULL_WAIT, str(err))
             return self._submit(hook, context, target, window)
         except (requests.ConnectionError, requests.Timeout):
             # The submit may have reached the server: find it by its key rather than queue twice.
@@ -91,12 +91,6 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
         self.remember(context, TASK_URL_KEY, task.url)
         self.log.info("ATLAS task %s queued for %s", task.url, target.name)
         return task
-
-    def _wait_or_defer(self, seconds: float, reason: str) -> None:
-        if self.deferrable:
-            self.defer_for(seconds, "execute", reason)
-        self.log.info("%s; waiting %.0f s", reason, seconds)
-        time.sleep(seconds)
 
     def _reattach(self, hook: AtlasHook, context: Context) -> AtlasTask | None:
         """On a retry, pick up the task an earlier try submitted, if the server still has it."""
@@ -156,17 +150,16 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
         if task.is_failed:
             hook.delete_task(task.url)
             raise JobFailedError(f"ATLAS task {task.url} failed: {task.error_msg or 'no result file'}")
-        path = None
+        paths = []
         if not task.is_empty:
             text = hook.download_result(task.result_url)
-            path = store_raw(self.root, self.service, target.safe_name, f"job{task.id}.txt", text)
-            self.log.info("stored ATLAS result (%d bytes) at %s", len(text), path)
+            paths.append(store_raw(self.root, self.service, target.safe_name, f"job{task.id}.txt", text))
+            self.log.info("stored ATLAS result (%d bytes) at %s", len(text), paths[0])
         else:
             self.log.info("ATLAS task %s: no data in this position/time range", task.url)
         hook.delete_task(task.url)
-        return self.product(
-            target, window, path, task=asdict(task), use_reduced=bool(self.use_reduced), empty=task.is_empty
-        )
+        options = {"reduced": True} if self.use_reduced else {}
+        return self.product(target, window, paths, task=asdict(task), parser_options=options)
 
     def on_kill(self) -> None:
         """Delete the remote task, best effort, so the server does not work for nobody."""

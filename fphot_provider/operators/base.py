@@ -7,6 +7,7 @@ of the raw file kept on disk (None for a valid empty answer).
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -95,20 +96,25 @@ class ForcedPhotometryOperator(BaseOperator):
         store = context.get("task_state_store")
         return store.get(key) if store is not None else None
 
-    def defer_for(self, seconds: float, method_name: str, reason: str) -> None:
-        """Give the worker slot back for ``seconds`` (a throttle, a full queue), then resume."""
-        self.log.info("%s; deferring %.0f s instead of sleeping in a worker", reason, seconds)
-        self.defer(trigger=TimeDeltaTrigger(timedelta(seconds=seconds)), method_name=method_name)
+    def wait_or_defer(self, seconds: float, reason: str, method_name: str = "execute") -> None:
+        """Wait out a throttle or a full queue: deferred (the slot goes back), or blocking.
 
-    def product(
-        self, target: Target, window: QueryWindow, raw_path: Path | None, **extra: Any
-    ) -> dict[str, Any]:
-        """The raw product returned through XCom to the processor."""
+        Deferred, the task resumes in ``method_name`` (``execute`` by default: the submit is
+        simply tried again).
+        """
+        if self.deferrable:
+            self.log.info("%s; deferring %.0f s instead of sleeping in a worker", reason, seconds)
+            self.defer(trigger=TimeDeltaTrigger(timedelta(seconds=seconds)), method_name=method_name)
+        self.log.info("%s; waiting %.0f s", reason, seconds)
+        time.sleep(seconds)
+
+    def product(self, target: Target, window: QueryWindow, raw_paths: list[Path], **extra: Any) -> dict[str, Any]:
+        """The raw product returned through XCom to the processor (no paths: a valid empty answer)."""
         return {
             "service": self.service,
             "data_product_type": self.data_product_type,
             "target": target.to_dict(),
             "window": window.to_dict(),
-            "raw_path": str(raw_path) if raw_path else None,
+            "raw_paths": [str(path) for path in raw_paths],
             **extra,
         }

@@ -21,6 +21,7 @@ Parser = Callable[..., pd.DataFrame]
 
 BUILTIN: dict[str, str] = {
     "atlas_photometry": "fphot_provider.parsers.atlas:parse_atlas",
+    "ztf_photometry": "fphot_provider.parsers.ztf:parse_ztf",
 }
 
 

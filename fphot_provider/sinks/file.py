@@ -97,6 +97,11 @@ def merge(existing: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, Writ
     return merged, WriteResult(inserted, updated, int(seen.sum()) - updated)
 
 
+def _comparable(column: pd.Series) -> pd.Series:
+    """Categoricals with different category sets cannot be compared: compare their values."""
+    return column.astype("string") if isinstance(column.dtype, pd.CategoricalDtype) else column
+
+
 def _count_changed(old: pd.DataFrame, new: pd.DataFrame) -> int:
     """How many keys in both tables differ in any schema value."""
     if not len(old):
@@ -106,6 +111,6 @@ def _count_changed(old: pd.DataFrame, new: pd.DataFrame) -> int:
     b = conform(new)[cols].sort_values(KEY).reset_index(drop=True)
     same = np.ones(len(a), dtype=bool)
     for col in cols:
-        x, y = a[col], b[col]
+        x, y = _comparable(a[col]), _comparable(b[col])
         same &= ((x == y).fillna(False) | (x.isna() & y.isna())).to_numpy(dtype=bool)
     return int((~same).sum())

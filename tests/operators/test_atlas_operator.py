@@ -93,7 +93,7 @@ def test_throttled_submit_waits_out_the_window_then_succeeds(run_dag, atlas_emul
 def test_throttled_submit_defers_instead_of_sleeping(atlas_emulator: AtlasEmulator) -> None:
     op = AtlasForcedPhotometryOperator(task_id="t", target_name="x", ra=1, dec=1)
     with pytest.raises(TaskDeferred) as deferred:
-        op._wait_or_defer(42, "throttled")
+        op.wait_or_defer(42, "throttled")
     assert type(deferred.value.trigger).__name__ == "TimeDeltaTrigger"
     assert deferred.value.method_name == "execute"
 

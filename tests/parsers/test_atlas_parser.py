@@ -120,11 +120,11 @@ def test_other_filters_come_from_the_file() -> None:
 
 
 def test_snr_threshold_and_reduced_mode() -> None:
-    text = generate(150.0, 2.0, 60000, 60060)
+    text = generate(210.910674, 54.3117, 60070, 60200)  # a known transient in the emulated sky
     default = parse_atlas(text, target="T")
-    strict = parse_atlas(text, target="T", snr_threshold=10)
-    assert strict["detected"].sum() < default["detected"].sum()
-    assert (strict["snr"][strict["detected"]] >= 10).all()
+    strict = parse_atlas(text, target="T", snr_threshold=100)
+    assert 0 < strict["detected"].sum() < default["detected"].sum()
+    assert (strict["snr"][strict["detected"]] >= 100).all()
     reduced = parse_atlas(text, target="T", reduced=True)
     assert set(reduced["service"]) == {"atlas_reduced"}
 

@@ -1,0 +1,270 @@
+"""A ZTF Forced Photometry Service on loopback (aiohttp), reproducing the real protocol.
+
+The published basic auth on every path, the user's ``email``/``userpass``, single
+(``requestForcedPhotometry.cgi``) and batch (``batchfp.py/submit``) submissions answered with
+HTML pages and no request id, the HTML status table (with an optional listing delay, as the
+real page refreshes about hourly), "Zero records returned", "database is busy", a pending-
+request cap, exit codes 0/52/62/63/65 and failures, and light-curve files in the real format.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import web
+
+from fphot_provider.emulators import ztf_data
+from fphot_provider.emulators.common import base_app
+
+STATE_KEY = web.AppKey("ztf_state", "ZtfState")
+LC_DIR = "/ztf/ops/forcedphot/lc"
+STATUS_COLUMNS = ("reqId", "ra", "dec", "startJD", "endJD", "created", "started", "ended", "machine", "exitcode", "lightcurve")
+BUSY_MESSAGE = "Error: database is busy; try again a minute later."
+
+
+@dataclass
+class ZtfConfig:
+    """Knobs of the emulated service.
+
+    :param listing_delay_seconds: a new request shows in the status table only after this.
+    :param epoch_limit: epochs one request may return before exit code 52 (10,000 for real).
+    :param max_pending: unfinished requests a user may have.
+    """
+
+    email: str = "demo@example.org"
+    userpass: str = "demo-userpass"
+    http_user: str = "ztffps"
+    http_password: str = "dontgocrazy!"
+    queue_seconds: float = 1.0
+    run_seconds: float = 1.0
+    listing_delay_seconds: float = 0.0
+    epoch_limit: int = 10000
+    max_pending: int = 100
+    first_req_id: int = 15274
+
+
+@dataclass
+class ZtfState:
+    config: ZtfConfig
+    requests: dict[int, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    outcomes: list[tuple[float, float, int]] = field(default_factory=list)
+    recorded: list[tuple[float, float, str]] = field(default_factory=list)
+    busy_answers: int = 0
+    clock: Any = time.time
+
+    def lookup(self, table: list, ra: float, dec: float) -> Any:
+        for r, d, value in table:
+            if abs(r - ra) < 1 / 3600 and abs(d - dec) < 1 / 3600:
+                return value
+        return None
+
+
+def _stamp(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _page(body: str) -> str:
+    return (
+        '<!DOCTYPE html\n\tPUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+        '\t "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" lang="en-US" xml:lang="en-US">\n<head>\n'
+        "<title>Forced-Photometry Service</title>\n"
+        '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1" />\n</head>\n'
+        f'<body bgcolor="#cc99ff">\n{body}\n</body>\n</html>'
+    )
+
+
+def _html(body: str, status: int = 200) -> web.Response:
+    return web.Response(text=_page(body), status=status, content_type="text/html")
+
+
+def _table(header: tuple[str, ...] | list[str], rows: list[list[str]]) -> str:
+    head = " ".join(f"<th>{h} </th>" for h in header)
+    body = "".join("<tr>" + " ".join(f"<td>{c} </td>" for c in row) + "</tr>" for row in rows)
+    return f"<center><table border><caption><b></b></caption> <tr>{head}</tr> {body}</table><br /><br />"
+
+
+# --- auth ---------------------------------------------------------------------------------------
+def _basic_ok(request: web.Request, config: ZtfConfig) -> bool:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return False
+    user, _, password = base64.b64decode(header[6:]).decode(errors="replace").partition(":")
+    return (user, password) == (config.http_user, config.http_password)
+
+
+def _denied(request: web.Request, params: Any | None) -> web.Response | None:
+    config = request.app[STATE_KEY].config
+    if not _basic_ok(request, config):
+        return web.Response(status=401, text="Unauthorized", headers={"WWW-Authenticate": 'Basic realm="ZTF"'})
+    if params is not None and (params.get("email"), params.get("userpass")) != (config.email, config.userpass):
+        return _html("<p>ERROR: the email/userpass combination is not valid.</p>", status=403)
+    return None
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+def _new_request(state: ZtfState, ra: float, dec: float, jd_start: float, jd_end: float, batch: bool) -> dict:
+    req_id = state.config.first_req_id + len(state.requests)
+    record = {"reqId": req_id, "ra": ra, "dec": dec, "startJD": jd_start, "endJD": jd_end,
+              "created": state.clock(), "batch": batch}
+    state.requests[req_id] = record
+    return record
+
+
+def _finish(state: ZtfState, record: dict) -> tuple[int, str | None]:
+    """Decide the exit code and write the light-curve file (once)."""
+    if "exitcode" in record:
+        return record["exitcode"], record.get("lightcurve")
+    ra, dec, start, end = record["ra"], record["dec"], record["startJD"], record["endJD"]
+    code, text = _outcome(state, ra, dec, start, end, record["batch"])
+    path = None
+    if text is not None:
+        name = f"batchfp_req{record['reqId']:010d}_lc.txt" if record["batch"] else f"forcedphotometry_req{record['reqId']:08d}_lc.txt"
+        path = f"{LC_DIR}/{record['reqId'] % 100:02d}/{name}"
+        state.files[path] = text
+    record["exitcode"], record["lightcurve"] = code, path
+    return code, path
+
+
+def _outcome(state: ZtfState, ra: float, dec: float, start: float, end: float, batch: bool) -> tuple[int, str | None]:
+    forced = state.lookup(state.outcomes, ra, dec)
+    if forced is not None and forced not in (0, 52, 62):
+        return forced, None
+    if end < ztf_data.SURVEY_START_JD:
+        return 65, None
+    recorded = state.lookup(state.recorded, ra, dec)
+    if recorded is not None:
+        return 0, recorded
+    cols = ztf_data.epochs(ra, dec, start, end)
+    if cols["jd"].size == 0:
+        return 63, None
+    code = 62 if start < ztf_data.SURVEY_START_JD else 0
+    if cols["jd"].size > state.config.epoch_limit:
+        cols, code = ztf_data.take(cols, state.config.epoch_limit), 52
+    return code, ztf_data.render(cols, ra, dec, start, end, batch=batch)
+
+
+def _row(state: ZtfState, record: dict) -> list[str] | None:
+    now = state.clock()
+    created = record["created"]
+    if now < created + state.config.listing_delay_seconds:
+        return None
+    started, ended = created + state.config.queue_seconds, created + state.config.queue_seconds + state.config.run_seconds
+    code, path = _finish(state, record) if now >= ended else (None, None)
+    return [
+        str(record["reqId"]), f"{record['ra']:.6f}", f"{record['dec']:.6f}", f"{record['startJD']:.6f}",
+        f"{record['endJD']:.6f}", _stamp(created), _stamp(started) if now >= started else "",
+        _stamp(ended) if now >= ended else "", "emulator" if now >= started else "",
+        "" if code is None else str(code), path or "",
+    ]
+
+
+def _pending(state: ZtfState) -> int:
+    now, config = state.clock(), state.config
+    return sum(1 for r in state.requests.values() if now < r["created"] + config.queue_seconds + config.run_seconds)
+
+
+# --- handlers ------------------------------------------------------------------------------------
+def _floats(values: Any, *names: str) -> list[float] | None:
+    try:
+        return [float(values[name]) for name in names]
+    except (KeyError, ValueError):
+        return None
+
+
+async def submit_single(request: web.Request) -> web.Response:
+    state: ZtfState = request.app[STATE_KEY]
+    params = request.query
+    if (denied := _denied(request, params)) is not None:
+        return denied
+    values = _floats(params, "ra", "dec", "jdstart", "jdend")
+    if values is None:
+        return _html("<p>ERROR: ra, dec, jdstart and jdend are required numbers.</p>", status=400)
+    if _pending(state) >= state.config.max_pending:
+        return _html(f"<p>Error: you have reached the maximum number of pending requests ({state.config.max_pending}).</p>")
+    ra, dec, start, end = values
+    _new_request(state, ra, dec, start, end, batch=False)
+    echo = [f"{ra:15.6f}", f"{dec:15.6f}", f"{start:15.6f}", f"{end:15.6f}", f"{params['email']}"]
+    return _html(_table(["             ra", "            dec", "        jdstart", "          jdend", "email"], [echo]))
+
+
+async def submit_batch(request: web.Request) -> web.Response:
+    state: ZtfState = request.app[STATE_KEY]
+    form = await request.post()
+    if (denied := _denied(request, form)) is not None:
+        return denied
+    try:
+        ras, decs = json.loads(form["ra"]), json.loads(form["dec"])
+        start, end = float(form["jdstart"]), float(form["jdend"])
+    except (KeyError, ValueError):
+        return _html("<p>ERROR: ra and dec must be lists; jdstart and jdend numbers.</p>", status=400)
+    if len(ras) != len(decs) or not 1 <= len(ras) <= 1500:
+        return _html("<p>ERROR: ra and dec lists must have the same length, 1 to 1500.</p>", status=400)
+    if _pending(state) + len(ras) > state.config.max_pending:
+        return _html(f"<p>Error: you have reached the maximum number of pending requests ({state.config.max_pending}).</p>")
+    for ra, dec in zip(ras, decs):
+        _new_request(state, float(ra), float(dec), start, end, batch=True)
+    return _html(f"<p>Your batch request of {len(ras)} positions has been submitted.</p>")
+
+
+async def status(request: web.Request) -> web.Response:
+    state: ZtfState = request.app[STATE_KEY]
+    params = request.query
+    if (denied := _denied(request, params)) is not None:
+        return denied
+    if state.busy_answers > 0:
+        state.busy_answers -= 1
+        return _html(f"<p>{BUSY_MESSAGE}</p>")
+    rows = [row for record in state.requests.values() if (row := _row(state, record)) is not None]
+    if params.get("option") == "Pending jobs":
+        rows = [row for row in rows if not row[9]]
+    if not rows:
+        return _html("<p>Zero records returned</p>", status=400)
+    return _html(_table(STATUS_COLUMNS, rows))
+
+
+async def lightcurve(request: web.Request) -> web.Response:
+    state: ZtfState = request.app[STATE_KEY]
+    if (denied := _denied(request, None)) is not None:
+        return denied
+    text = state.files.get(request.path)
+    if text is None:
+        return web.Response(status=404, text="Not Found")
+    return web.Response(text=text, content_type="text/plain")
+
+
+async def control(request: web.Request) -> web.Response:
+    """Register an exit code or a recorded file for a position, or busy answers."""
+    state: ZtfState = request.app[STATE_KEY]
+    data = await request.json()
+    if "busy" in data:
+        state.busy_answers += int(data["busy"])
+    elif "exitcode" in data:
+        state.outcomes.append((float(data["ra"]), float(data["dec"]), int(data["exitcode"])))
+    else:
+        state.recorded.append((float(data["ra"]), float(data["dec"]), data["text"]))
+    return web.json_response({"ok": True})
+
+
+def create_app(config: ZtfConfig | None = None) -> web.Application:
+    app = base_app()
+    app[STATE_KEY] = ZtfState(config or ZtfConfig())
+    app.router.add_get("/cgi-bin/requestForcedPhotometry.cgi", submit_single, name="submit")
+    app.router.add_post("/cgi-bin/batchfp.py/submit", submit_batch, name="batch_submit")
+    app.router.add_get("/cgi-bin/getBatchForcedPhotometryRequests.cgi", status, name="status")
+    app.router.add_get("/cgi-bin/getForcedPhotometryRequests.cgi", status, name="status_single")
+    app.router.add_get(LC_DIR + "/{tail:.+}", lightcurve, name="lightcurve")
+    app.router.add_post("/_emulator/ztf/control", control)
+    return app
+
+
+def state_of(app: web.Application) -> ZtfState:
+    return app[STATE_KEY]
+
+

@@ -1,0 +1,295 @@
+"""ZTF Forced Photometry Service (IRSA/IPAC): request builders and page readers (no I/O).
+
+Wire facts (DESIGN.md section 3): every request carries the service's published HTTP basic
+auth pair plus the user's ``email`` and ``userpass``; a submission returns an HTML page that
+echoes the request but no request id, so a request is found later in the status table by
+position (echoed to 6 decimals) and JD window; the status table is an HTML table refreshed
+about hourly; "Zero records returned" means no jobs; "database is busy" means retry later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from fphot_provider.exceptions import (
+    InvalidQueryError,
+    LoginError,
+    QueueFullError,
+    RemoteServiceError,
+    ServiceThrottledError,
+)
+from fphot_provider.targets import QueryWindow, Target
+from fphot_provider.wire.http import HttpRequest, HttpResponse
+
+DEFAULT_BASE_URL = "https://ztfweb.ipac.caltech.edu"
+# Published in the service guide for every user; the user's own secret is ``userpass``.
+SERVICE_AUTH = ("ztffps", "dontgocrazy!")
+MAX_BATCH = 1500
+SUBMIT_PATH = "/cgi-bin/requestForcedPhotometry.cgi"
+BATCH_SUBMIT_PATH = "/cgi-bin/batchfp.py/submit"
+STATUS_PATH = "/cgi-bin/getBatchForcedPhotometryRequests.cgi"
+BUSY_WAIT = 60.0
+# Coordinates are echoed to 6 decimals: we submit them rounded so, and match within this.
+MATCH_TOLERANCE_DEG = 2e-6
+MATCH_TOLERANCE_JD = 2e-6
+SURVEY_START_JD = 2458194.5  # 2018-03-17, the first ZTF survey night
+
+# Exit codes of a request (same numbering as the IPAC forced-photometry pipelines).
+EXIT_OK = 0
+EXIT_PARTIAL = 52  # the 10,000-epoch limit was reached: ask again from the last epoch on
+EXIT_START_RESET = 62  # start JD before the survey start, reset: a warning only
+EXIT_NO_EPOCHS = 63  # an empty, valid answer
+EXIT_END_BEFORE_SURVEY = 65
+EXIT_MEANINGS = {
+    0: "done",
+    52: "the 10,000-epoch limit was reached (partial light curve)",
+    54: "failed: bad input or a processing error",
+    55: "failed: a processing error",
+    62: "start JD before the survey start (reset)",
+    63: "no epochs found",
+    64: "failed: a processing error",
+    65: "end JD before the survey start",
+    255: "failed: the job crashed",
+}
+_BUSY = re.compile(r"database is busy", re.IGNORECASE)
+_NO_RECORDS = re.compile(r"zero records returned", re.IGNORECASE)
+_PENDING_CAP = re.compile(r"(maximum|too many)[^<]*(pending|requests)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ZtfCredentials:
+    """The user's ZFPS credentials (from the Connection) and the service's basic-auth pair."""
+
+    email: str
+    userpass: str
+    http_user: str = SERVICE_AUTH[0]
+    http_password: str = SERVICE_AUTH[1]
+
+    @property
+    def basic_auth(self) -> tuple[str, str]:
+        return self.http_user, self.http_password
+
+    def params(self) -> dict[str, str]:
+        return {"email": self.email, "userpass": self.userpass}
+
+
+@dataclass(frozen=True)
+class ZtfRequest:
+    """One row of the status table."""
+
+    req_id: int
+    ra: float
+    dec: float
+    jd_start: float
+    jd_end: float
+    created: str | None
+    started: str | None
+    ended: str | None
+    exitcode: int | None
+    lightcurve: str | None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.exitcode is not None
+
+    @property
+    def is_partial(self) -> bool:
+        return self.exitcode == EXIT_PARTIAL
+
+    @property
+    def is_empty(self) -> bool:
+        return self.exitcode == EXIT_NO_EPOCHS
+
+    @property
+    def has_lightcurve(self) -> bool:
+        return self.exitcode in (EXIT_OK, EXIT_START_RESET, EXIT_PARTIAL) and bool(self.lightcurve)
+
+    @property
+    def is_failed(self) -> bool:
+        return self.is_terminal and not (self.has_lightcurve or self.is_empty)
+
+    def describe_exit(self) -> str:
+        return f"exit code {self.exitcode}: {EXIT_MEANINGS.get(self.exitcode or 0, 'unknown')}"
+
+
+def round6(value: float) -> float:
+    """Round as the service echoes coordinates, so our request can be recognised."""
+    return round(float(value), 6)
+
+
+def submit_request(base_url: str, creds: ZtfCredentials, target: Target, window: QueryWindow) -> HttpRequest:
+    """Build the single-position request (an HTTP GET that creates a job: never replayed)."""
+    params = {
+        "ra": f"{round6(target.ra):.6f}",
+        "dec": f"{round6(target.dec):.6f}",
+        "jdstart": f"{round6(window.jd_min):.6f}",
+        "jdend": f"{round6(window.jd_max):.6f}",
+        **creds.params(),
+    }
+    return HttpRequest(
+        "GET", f"{base_url.rstrip('/')}{SUBMIT_PATH}", params=params, basic_auth=creds.basic_auth, idempotent=False
+    )
+
+
+def batch_submit_request(
+    base_url: str, creds: ZtfCredentials, targets: Sequence[Target], window: QueryWindow
+) -> HttpRequest:
+    """Build the batch submission: ``ra`` and ``dec`` as stringified lists, up to 1500 positions."""
+    if not 1 <= len(targets) <= MAX_BATCH:
+        raise InvalidQueryError("targets", f"a ZTF batch holds 1 to {MAX_BATCH} positions, got {len(targets)}")
+    data = {
+        "ra": json.dumps([round6(t.ra) for t in targets]),
+        "dec": json.dumps([round6(t.dec) for t in targets]),
+        "jdstart": f"{round6(window.jd_min):.6f}",
+        "jdend": f"{round6(window.jd_max):.6f}",
+        **creds.params(),
+    }
+    return HttpRequest(
+        "POST", f"{base_url.rstrip('/')}{BATCH_SUBMIT_PATH}", data=data, basic_auth=creds.basic_auth, idempotent=False
+    )
+
+
+def status_request(base_url: str, creds: ZtfCredentials, *, pending_only: bool = False) -> HttpRequest:
+    params = {
+        **creds.params(),
+        "option": "Pending jobs" if pending_only else "All recent jobs",
+        "action": "Query Database",
+    }
+    return HttpRequest("GET", f"{base_url.rstrip('/')}{STATUS_PATH}", params=params, basic_auth=creds.basic_auth)
+
+
+def lightcurve_request(base_url: str, creds: ZtfCredentials, path: str) -> HttpRequest:
+    """Download a light curve: the status table gives a server path under the base URL."""
+    if "://" in path or ".." in path:
+        raise RemoteServiceError(f"unexpected light-curve path {path!r}")
+    return HttpRequest("GET", f"{base_url.rstrip('/')}/{path.lstrip('/')}", basic_auth=creds.basic_auth)
+
+
+# --- reading answers -----------------------------------------------------------------------------
+class _TableReader(HTMLParser):
+    """Collect the cells of every table row (th or td), as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:  # noqa: ARG002 - HTMLParser API
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.rows:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_rows(html: str) -> list[list[str]]:
+    reader = _TableReader()
+    reader.feed(html)
+    return [row for row in reader.rows if row]
+
+
+def check_page(response: HttpResponse, what: str) -> str:
+    """Return the page text, or raise the exception that fits the answer."""
+    text = response.text
+    if response.status in (401, 403):
+        raise LoginError(f"ZTF service refused the credentials ({what}): HTTP {response.status}", status=response.status)
+    if _BUSY.search(text):
+        raise ServiceThrottledError(f"ZTF {what}: database is busy", wait_seconds=BUSY_WAIT, status=response.status)
+    if _PENDING_CAP.search(text) and what == "submit":
+        raise QueueFullError(f"ZTF will not take more requests now: {_snippet(text)}", status=response.status)
+    if not response.ok and not (what == "status" and _NO_RECORDS.search(text)):
+        raise RemoteServiceError(f"ZTF {what} failed with HTTP {response.status}: {_snippet(text)}", status=response.status)
+    return text
+
+
+def _snippet(text: str) -> str:
+    return re.sub(r"<[^>]+>|\s+", " ", text).strip()[:200]
+
+
+def read_submission(response: HttpResponse) -> dict[str, float]:
+    """Read the echo page of a single submission: the ra/dec/jdstart/jdend the service took."""
+    rows = html_rows(check_page(response, "submit"))
+    if len(rows) < 2 or "ra" not in rows[0]:
+        raise RemoteServiceError(f"ZTF submission answer has no echo table: {_snippet(response.text)}")
+    echo = dict(zip(rows[0], rows[1]))
+    try:
+        return {key: float(echo[key]) for key in ("ra", "dec", "jdstart", "jdend")}
+    except (KeyError, ValueError):
+        raise RemoteServiceError(f"ZTF submission echo is incomplete: {echo}") from None
+
+
+def read_status(response: HttpResponse) -> list[ZtfRequest]:
+    """Read the status table into typed rows (empty when the service has none)."""
+    text = check_page(response, "status")
+    if _NO_RECORDS.search(text):
+        return []
+    rows = html_rows(text)
+    if not rows or "reqId" not in rows[0]:
+        raise RemoteServiceError(f"ZTF status page has no request table: {_snippet(text)}")
+    header = rows[0]
+    return [_request_row(dict(zip(header, cells))) for cells in rows[1:] if len(cells) == len(header)]
+
+
+def _opt(value: str | None) -> str | None:
+    return value if value and value.strip() and value.strip().lower() not in ("null", "none", "-") else None
+
+
+def _request_row(cells: dict[str, str]) -> ZtfRequest:
+    try:
+        exitcode = _opt(cells.get("exitcode"))
+        return ZtfRequest(
+            req_id=int(cells["reqId"]),
+            ra=float(cells["ra"]),
+            dec=float(cells["dec"]),
+            jd_start=float(cells["startJD"]),
+            jd_end=float(cells["endJD"]),
+            created=_opt(cells.get("created")),
+            started=_opt(cells.get("started")),
+            ended=_opt(cells.get("ended")),
+            exitcode=int(exitcode) if exitcode is not None else None,
+            lightcurve=_opt(cells.get("lightcurve")),
+        )
+    except (KeyError, ValueError) as err:
+        raise RemoteServiceError(f"ZTF status row cannot be read ({err}): {cells}") from None
+
+
+def match_request(
+    rows: Sequence[ZtfRequest],
+    ra: float,
+    dec: float,
+    jd_start: float,
+    jd_end: float,
+    *,
+    req_id: int | None = None,
+    exclude: Sequence[int] = (),
+) -> ZtfRequest | None:
+    """Find our request: by id when known, else by position and JD window (newest wins).
+
+    ``exclude`` lists ids of identical requests that existed before ours (e.g. failed ones).
+    """
+    if req_id is not None:
+        return next((row for row in rows if row.req_id == req_id), None)
+    found = [row for row in rows if row.req_id not in exclude and same_query(row, ra, dec, jd_start, jd_end)]
+    return max(found, key=lambda row: row.req_id) if found else None
+
+
+def same_query(row: ZtfRequest, ra: float, dec: float, jd_start: float, jd_end: float) -> bool:
+    """True when the row asked for this position and JD window (within the echo rounding)."""
+    return (
+        abs(row.ra - ra) <= MATCH_TOLERANCE_DEG
+        and abs(row.dec - dec) <= MATCH_TOLERANCE_DEG
+        and abs(row.jd_start - jd_start) <= MATCH_TOLERANCE_JD
+        and abs(row.jd_end - jd_end) <= MATCH_TOLERANCE_JD
+    )

@@ -13,10 +13,11 @@ from typing import Any
 from airflow.sdk import DAG, Param, TaskGroup, task
 
 from fphot_provider.operators.atlas import AtlasForcedPhotometryOperator
+from fphot_provider.operators.panstarrs import PanstarrsPhotometryOperator
 from fphot_provider.operators.processing import LightCurvePlotOperator, PhotometryProcessorOperator
 from fphot_provider.operators.ztf import ZtfForcedPhotometryOperator
 
-SERVICES = ["atlas", "ztf"]
+SERVICES = ["atlas", "ztf", "panstarrs"]
 
 PARAMS = {
     "target_name": Param("SN 2023ixf", type="string", minLength=1, maxLength=200, title="Target name"),
@@ -28,6 +29,8 @@ PARAMS = {
     "sink": Param("file", type="string", title="Sink", description="file, file:format=csv, ..."),
     "use_reduced": Param(False, type="boolean", title="ATLAS: reduced instead of difference images"),
     "snr_threshold": Param(3.0, type="number", minimum=1, maximum=100, title="S/N of a detection"),
+    "ps1_radius_arcsec": Param(2.0, type="number", exclusiveMinimum=0, maximum=60, title="PanSTARRS: cone radius (arcsec)"),
+    "ps1_choose": Param("nearest", type="string", enum=["nearest", "all"], title="PanSTARRS: objects in the cone"),
     "ztf_baseline_before_mjd": Param(
         None, type=["null", "number"], title="ZTF: baseline correction before MJD",
         description="Subtract the median pre-event flux per field/CCD/quadrant/filter (empty: off)",
@@ -93,5 +96,13 @@ with DAG(
             parser_options={**parser_options, "baseline_before_mjd": "{{ params.ztf_baseline_before_mjd }}"},
         )
 
-    validate() >> choose_services() >> [atlas, ztf]
-    [atlas, ztf] >> plot
+    with TaskGroup("panstarrs") as panstarrs:
+        ps1_fetch = PanstarrsPhotometryOperator(
+            task_id="fetch", radius_arcsec="{{ params.ps1_radius_arcsec }}", choose="{{ params.ps1_choose }}", **query
+        )
+        PhotometryProcessorOperator(
+            task_id="process", product=ps1_fetch.output, sink="{{ params.sink }}", parser_options=parser_options
+        )
+
+    validate() >> choose_services() >> [atlas, ztf, panstarrs]
+    [atlas, ztf, panstarrs] >> plot

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-SERVICES = {"atlas": "atlas_photometry", "ztf": "ztf_photometry"}
+SERVICES = {"atlas": "atlas_photometry", "ztf": "ztf_photometry", "panstarrs": "panstarrs_photometry"}
 FORMATS = ("csv", "json", "parquet")
 
 
@@ -56,7 +56,13 @@ def _ztf_app(args: argparse.Namespace):  # noqa: ANN202
     return app, ztf.state_of(app).recorded
 
 
-EMULATORS = {"atlas": _atlas_app, "ztf": _ztf_app}
+def _panstarrs_app(args: argparse.Namespace):  # noqa: ANN202
+    from fphot_provider.emulators import panstarrs
+
+    return panstarrs.create_app(), []
+
+
+EMULATORS = {"atlas": _atlas_app, "ztf": _ztf_app, "panstarrs": _panstarrs_app}
 
 
 def _emulator_command(args: argparse.Namespace) -> int:

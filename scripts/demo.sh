@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The offline demo: set everything up, start the ATLAS emulator on loopback, run the real
+# The offline demo: set everything up, start the service emulators on loopback, run the real
 # `airflow dags test fphot_target` for SN 2023ixf, then show the stored photometry and the plot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,11 +30,14 @@ start_emulator() {  # service -> prints its base URL once it listens
 }
 ATLAS_URL=$(start_emulator atlas)
 ZTF_URL=$(start_emulator ztf)
+PS1_URL=$(start_emulator panstarrs)
 # The only change to go live: point these Connections at the real services (see README).
 export AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT="{\"conn_type\": \"fphot_atlas\", \"host\": \"$ATLAS_URL\", \"password\": \"demo-token\"}"
+export AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT="{\"conn_type\": \"fphot_panstarrs\", \"host\": \"$PS1_URL/api/v0.1/panstarrs\"}"
 export AIRFLOW_CONN_FPHOT_ZTF_DEFAULT="{\"conn_type\": \"fphot_ztf\", \"host\": \"$ZTF_URL\", \"login\": \"demo@example.org\", \"password\": \"demo-userpass\"}"
 
-CONF='{"target_name": "SN 2023ixf", "ra": 210.910674, "dec": 54.3117, "mjd_min": 60070, "mjd_max": 60200}'
+# The whole history (PanSTARRS 2010-2014, ATLAS 2015-, ZTF 2018-) up to the end of 2023.
+CONF='{"target_name": "SN 2023ixf", "ra": 210.910674, "dec": 54.3117, "mjd_min": "2009-06-01", "mjd_max": "2023-12-31"}'
 echo "== airflow dags test fphot_target --conf '$CONF'"
 if ! airflow dags test fphot_target --conf "$CONF" > "$DEMO/dags-test.log" 2>&1; then
   tail -40 "$DEMO/dags-test.log"; echo "dags test failed; full log: $DEMO/dags-test.log" >&2; exit 1

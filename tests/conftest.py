@@ -33,7 +33,7 @@ for source in [*(REPO / "dags").glob("*.py"), *(REPO / "tests" / "dags").glob("*
 
 collect_ignore = ["dags"]
 
-from fphot_provider.emulators import atlas, ztf  # noqa: E402
+from fphot_provider.emulators import atlas, panstarrs, ztf  # noqa: E402
 from fphot_provider.emulators.atlas import AtlasConfig  # noqa: E402
 from fphot_provider.emulators.common import EVENTS_KEY, FAULTS_KEY, STATS_KEY, EmulatorServer, Fault  # noqa: E402
 from fphot_provider.emulators.ztf import ZtfConfig  # noqa: E402
@@ -98,6 +98,7 @@ class Emulator:
 
 AtlasEmulator = Emulator
 ZtfEmulator = Emulator
+PanstarrsEmulator = Emulator
 FAST_EXTRAS = {"backoff_seconds": 0.05, "timeout": 10}
 
 
@@ -125,6 +126,17 @@ def ztf_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
         emulator = Emulator(server, ztf.state_of(server.app), {
             "conn_type": "fphot_ztf", "login": "demo@example.org", "password": "demo-userpass", "extra": FAST_EXTRAS})
         monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ZTF_DEFAULT", emulator.connection())
+        yield emulator
+
+
+@pytest.fixture
+def panstarrs_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """A MAST PanSTARRS emulator on loopback, with the default Connection pointing at it."""
+    with EmulatorServer(panstarrs.create_app()) as server:
+        emulator = Emulator(server, panstarrs.state_of(server.app), {"conn_type": "fphot_panstarrs", "extra": FAST_EXTRAS})
+        emulator.base = f"{server.url}/api/v0.1/panstarrs"
+        emulator._connection["host"] = emulator.base
+        monkeypatch.setenv("AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT", emulator.connection(host=emulator.base))
         yield emulator
 
 

@@ -11,32 +11,35 @@ from pathlib import Path
 import pytest
 
 from fphot_provider.sinks.file import FileSink
-from tests.conftest import AtlasEmulator, ZtfEmulator
+from tests.conftest import AtlasEmulator, PanstarrsEmulator, ZtfEmulator
 
 pytestmark = pytest.mark.airflow
 CONF = {"target_name": "SN 2023ixf", "ra": "14:03:38.56", "dec": "+54:18:42.1", "mjd_min": "2023-05-01", "mjd_max": 60200}
+FULL = {**CONF, "mjd_min": "2010-01-01"}  # PanSTARRS epochs are 2010-2014
 
 
 def test_end_to_end_and_rerun_adds_nothing(
-    run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, data_dir: Path
+    run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, panstarrs_emulator: PanstarrsEmulator,
+    data_dir: Path,
 ) -> None:
-    state, tasks, dr = run_dag("fphot_target", CONF)
+    state, tasks, dr = run_dag("fphot_target", FULL)
     assert state == "success", tasks
     stored = FileSink(data_dir).read("SN 2023ixf")
-    assert set(stored["filter"]) == {"ATLAS.c", "ATLAS.o", "ZTF.g", "ZTF.r", "ZTF.i"}
+    assert set(stored["filter"]) >= {"ATLAS.c", "ATLAS.o", "ZTF.g", "ZTF.r", "ZTF.i", "PS1.g", "PS1.r"}
     per_service = stored["service"].value_counts()
-    assert per_service["atlas"] > 100 and per_service["ztf"] > 50
-    assert stored["mjd"].min() >= 60065.0 and stored["mjd"].max() <= 60200.0
+    assert per_service["atlas"] > 1000 and per_service["ztf"] > 500 and per_service["panstarrs"] > 20
+    assert stored["mjd"].min() >= 55197.0 and stored["mjd"].max() <= 60200.0
     plot = data_dir / "plots" / "SN_2023ixf.png"
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     submitted = atlas_emulator.stats()["POST submit"]
 
-    state, tasks, dr = run_dag("fphot_target", CONF)
+    state, tasks, dr = run_dag("fphot_target", FULL)
     assert state == "success", tasks
     again = FileSink(data_dir).read("SN 2023ixf")
     assert len(again) == len(stored)
     ti = next(t for t in dr.get_task_instances() if t.task_id == "atlas.process")
-    assert ti.xcom_pull(task_ids="atlas.process")["inserted"] == 0
+    for service in ("atlas", "ztf", "panstarrs"):
+        assert ti.xcom_pull(task_ids=f"{service}.process")["inserted"] == 0
     assert atlas_emulator.stats()["POST submit"] == submitted + 1
     assert not atlas_emulator.state.tasks
     assert ztf_emulator.stats()["GET submit"] == 1  # the identical ZTF request was reused
@@ -44,6 +47,7 @@ def test_end_to_end_and_rerun_adds_nothing(
 
 def test_only_the_chosen_services_run(run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, data_dir: Path) -> None:
     state, tasks, _ = run_dag("fphot_target", {**CONF, "services": ["ztf"]})
+    assert tasks["panstarrs.fetch"] == "skipped"
     assert state == "success", tasks
     assert tasks["atlas.fetch"] == "skipped" and tasks["plot"] == "success"
     assert set(FileSink(data_dir).read("SN 2023ixf")["service"]) == {"ztf"}
@@ -56,12 +60,13 @@ def test_only_the_chosen_services_run(run_dag, atlas_emulator: AtlasEmulator, zt
      ({"target_name": "  "}, "target_name"), ({"sink": "ftp"}, "sink")],
 )
 def test_bad_input_fails_in_validate_before_any_request(
-    run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, change, field
+    run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, panstarrs_emulator: PanstarrsEmulator,
+    change, field,
 ) -> None:
     state, tasks, dr = run_dag("fphot_target", {**CONF, **change})
     assert state == "failed" and tasks["validate"] == "failed"
     assert tasks["atlas.fetch"] in ("upstream_failed", "None")
-    assert atlas_emulator.stats() == {} and ztf_emulator.stats() == {}
+    assert atlas_emulator.stats() == ztf_emulator.stats() == panstarrs_emulator.stats() == {}
 
 
 def test_param_schema_refuses_unknown_service(dagbag) -> None:
@@ -71,7 +76,10 @@ def test_param_schema_refuses_unknown_service(dagbag) -> None:
         dagbag.get_dag("fphot_target").test(run_conf={**CONF, "services": ["hubble"]})
 
 
-def test_airflow_dags_test_cli(airflow_db: Path, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, data_dir: Path) -> None:
+def test_airflow_dags_test_cli(
+    airflow_db: Path, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, panstarrs_emulator: PanstarrsEmulator,
+    data_dir: Path,
+) -> None:
     """What the README's demo does: the real ``airflow dags test`` command in its own process."""
     env = dict(os.environ)
     conf = json.dumps({**CONF, "target_name": "SN 2023ixf cli"})

@@ -22,6 +22,7 @@ Parser = Callable[..., pd.DataFrame]
 BUILTIN: dict[str, str] = {
     "atlas_photometry": "fphot_provider.parsers.atlas:parse_atlas",
     "ztf_photometry": "fphot_provider.parsers.ztf:parse_ztf",
+    "panstarrs_photometry": "fphot_provider.parsers.panstarrs:parse_panstarrs",
 }
 
 

@@ -32,3 +32,14 @@ with DAG(
     render_template_as_native_obj=True,
 ) as sensor_dag:
     AtlasJobSensor(task_id="wait", task_url="{{ params.task_url }}", poke_interval=0.2, max_poll_interval=0.5)
+
+with DAG(
+    dag_id="fphot_test_panstarrs",
+    schedule=None,
+    params={**PARAMS, "mjd_min": Param(55000.0, type=["null", "number"]), "choose": Param("nearest", type="string")},
+    render_template_as_native_obj=True,
+) as ps1_dag:
+    from fphot_provider.operators.panstarrs import PanstarrsPhotometryOperator
+
+    ps1 = PanstarrsPhotometryOperator(task_id="fetch", choose="{{ params.choose }}", radius_arcsec=5, **QUERY)
+    PhotometryProcessorOperator(task_id="process", product=ps1.output)

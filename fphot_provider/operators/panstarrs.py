@@ -1,0 +1,95 @@
+"""Fetch a target's PanSTARRS DR2 per-epoch light curve from MAST (synchronous)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from astropy.time import Time
+
+from fphot_provider.exceptions import InvalidQueryError
+from fphot_provider.hooks.panstarrs import PanstarrsHook
+from fphot_provider.operators.base import ForcedPhotometryOperator
+from fphot_provider.storage import store_raw
+from fphot_provider.wire import panstarrs as wire
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+    from airflow.sdk import Context
+
+    from fphot_provider.targets import QueryWindow, Target
+
+CHOICES = ("nearest", "all")
+
+
+class PanstarrsPhotometryOperator(ForcedPhotometryOperator):
+    """Find the PS1 object(s) at the target and store their detections' raw answers.
+
+    A ``mean`` cone search finds the objects within ``radius_arcsec``; ``choose="nearest"``
+    keeps the closest (``"all"`` keeps every one); ``detection?objID=...`` then fetches each
+    object's epochs inside the window (``obsTime`` is TAI: the window is converted), page by
+    page, every page kept raw. The product records which objID was used and its separation.
+    Nothing queues at MAST, so nothing is deferred.
+
+    :param radius_arcsec: cone radius (default 2").
+    :param choose: ``nearest`` (default) or ``all``.
+    :param panstarrs_conn_id: the ``fphot_panstarrs`` Connection.
+    """
+
+    template_fields = (*ForcedPhotometryOperator.template_fields, "radius_arcsec", "choose")
+    service = "panstarrs"
+    data_product_type = "panstarrs_photometry"
+
+    def __init__(
+        self,
+        *,
+        radius_arcsec: float = 2.0,
+        choose: str = "nearest",
+        panstarrs_conn_id: str = PanstarrsHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        kwargs["deferrable"] = False  # a synchronous API: there is no job to wait for
+        super().__init__(**kwargs)
+        self.radius_arcsec = radius_arcsec
+        self.choose = choose
+        self.panstarrs_conn_id = panstarrs_conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        target, window = self.query()
+        if self.choose not in CHOICES:
+            raise InvalidQueryError("choose", f"must be one of {CHOICES}, got {self.choose!r}")
+        hook = PanstarrsHook(self.panstarrs_conn_id)
+        objects = self._objects(hook, target)
+        paths: list[Path] = []
+        for obj in objects:
+            paths += self._fetch(hook, target, window, obj["objID"])
+        return self.product(target, window, paths, objects=objects, radius_arcsec=float(self.radius_arcsec))
+
+    def _objects(self, hook: PanstarrsHook, target: Target) -> list[dict[str, Any]]:
+        """The PS1 objects to use, nearest first, with their separations."""
+        cone = hook.cone("mean", target.ra, target.dec, float(self.radius_arcsec) / 3600.0, columns=wire.OBJECT_COLUMNS)
+        if cone.empty:
+            self.log.info("no PS1 object within %s arcsec of %s", self.radius_arcsec, target.name)
+            return []
+        cone = cone.assign(sep=wire.separations_arcsec(target.ra, target.dec, cone["raMean"], cone["decMean"]))
+        cone = cone.sort_values("sep")
+        chosen = cone if self.choose == "all" else cone.head(1)
+        objects = [{"objID": int(row.objID), "separation_arcsec": round(float(row.sep), 4),
+                    "n_detections": _int_or_none(row.nDetections)} for row in chosen.itertuples()]
+        self.log.info("%d PS1 object(s) in the cone; using %s", len(cone), objects)
+        return objects
+
+    def _fetch(self, hook: PanstarrsHook, target: Target, window: QueryWindow, obj_id: int) -> list[Path]:
+        start, end = Time([window.mjd_min, window.mjd_max], format="mjd", scale="utc").tai.mjd
+        _, pages = hook.detection_pages(obj_id, **{"obsTime.gte": repr(float(start)), "obsTime.lte": repr(float(end))})
+        return [
+            store_raw(self.root, self.service, target.safe_name, f"detection_obj{obj_id}_p{n}.csv", text)
+            for n, text in enumerate(pages, start=1)
+            if text.strip()
+        ]
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else int(value)

@@ -119,3 +119,39 @@ def flux_to_photometry(
         mag_err = np.where(detected, MAG_ERR_PER_SNR / snr, np.nan)
         limit = np.where(valid & ~detected, AB_ZEROPOINT_UJY - 2.5 * np.log10(limit_sigma * err), np.nan)
     return {"snr": snr, "detected": detected, "mag": mag, "mag_err": mag_err, "limit_mag": limit}
+
+
+def assemble(
+    raw: pd.DataFrame,
+    mapped: frozenset[str],
+    *,
+    target: str,
+    service: str,
+    filters: pd.Categorical,
+    mjd: np.ndarray,
+    time_ref: str,
+    flux: np.ndarray,
+    flux_err: np.ndarray,
+    photometry: dict[str, np.ndarray],
+    flags: pd.Categorical,
+    good: np.ndarray,
+    exposure_id: np.ndarray,
+) -> pd.DataFrame:
+    """Build the schema table of one parsed file: schema columns, then the service's own
+    columns not in ``mapped`` as ``raw_<name>`` (every parser ends here, so the layout is one)."""
+    n_rows = len(raw)
+    table = pd.DataFrame({
+        "target": constant(target, n_rows),
+        "service": constant(service, n_rows),
+        "filter": filters,
+        "mjd": mjd,
+        "time_ref": constant(time_ref, n_rows),
+        "flux_ujy": flux,
+        "flux_err_ujy": flux_err,
+        **photometry,
+        "good": good,
+        "flags": flags,
+        "exposure_id": exposure_id,
+    })
+    extra = {raw_column(name): raw[name].to_numpy() for name in raw.columns if name not in mapped}
+    return pd.concat([table, pd.DataFrame(extra, index=table.index)], axis=1) if extra else table

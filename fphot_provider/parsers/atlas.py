@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fphot_provider.exceptions import TableParseError
-from fphot_provider.photometry import conform, constant, empty_table, flags_from_masks, flux_to_photometry, raw_column
+from fphot_provider.photometry import assemble, conform, empty_table, flags_from_masks, flux_to_photometry
 
 REQUIRED = ("MJD", "uJy", "duJy", "Obs")
 MAPPED = frozenset({"MJD", "uJy", "duJy", "F", "Obs"})
@@ -141,27 +141,12 @@ def _filters(raw: pd.DataFrame) -> pd.Categorical:
 
 
 def _to_schema(raw: pd.DataFrame, target: str, snr_threshold: float, service: str) -> pd.DataFrame:
-    n_rows = len(raw)
-    if n_rows == 0:
+    if len(raw) == 0:
         return conform(empty_table())
-    phot = flux_to_photometry(_column(raw, "uJy"), _column(raw, "duJy"), snr_threshold)
-    flags, good = flags_from_masks(_quality_masks(raw), n_rows)
-    table = pd.DataFrame(
-        {
-            "target": constant(target, n_rows),
-            "service": constant(service, n_rows),
-            "filter": _filters(raw),
-            "mjd": _column(raw, "MJD"),
-            "time_ref": constant("start", n_rows),
-            "flux_ujy": _column(raw, "uJy"),
-            "flux_err_ujy": _column(raw, "duJy"),
-            **phot,
-            "good": good,
-            "flags": flags,
-            "exposure_id": raw["Obs"].to_numpy(dtype=object),
-        }
-    )
-    for name in raw.columns:
-        if name not in MAPPED:
-            table[raw_column(name)] = raw[name].to_numpy()
-    return conform(table)
+    flux, err = _column(raw, "uJy"), _column(raw, "duJy")
+    flags, good = flags_from_masks(_quality_masks(raw), len(raw))
+    return conform(assemble(
+        raw, MAPPED, target=target, service=service, filters=_filters(raw), mjd=_column(raw, "MJD"),
+        time_ref="start", flux=flux, flux_err=err, photometry=flux_to_photometry(flux, err, snr_threshold),
+        flags=flags, good=good, exposure_id=raw["Obs"].to_numpy(dtype=object),
+    ))

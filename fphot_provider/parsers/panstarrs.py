@@ -13,7 +13,7 @@ import pandas as pd
 from astropy.time import Time
 
 from fphot_provider.exceptions import RemoteServiceError, TableParseError
-from fphot_provider.photometry import conform, constant, empty_table, flags_from_masks, flux_to_photometry, raw_column
+from fphot_provider.photometry import assemble, conform, empty_table, flags_from_masks, flux_to_photometry
 from fphot_provider.wire.panstarrs import read_table
 
 SERVICE = "panstarrs"
@@ -72,25 +72,14 @@ def _masks(raw: pd.DataFrame, flux: np.ndarray, err: np.ndarray) -> dict[str, np
 
 
 def _to_schema(raw: pd.DataFrame, target: str, snr_threshold: float) -> pd.DataFrame:
-    n_rows = len(raw)
     flux = raw["psfFlux"].to_numpy(dtype=float, na_value=np.nan) * JY_TO_UJY
     err = raw["psfFluxErr"].to_numpy(dtype=float, na_value=np.nan) * JY_TO_UJY
-    flags, good = flags_from_masks(_masks(raw, flux, err), n_rows)
-    table = pd.DataFrame({
-        "target": constant(target, n_rows),
-        "service": constant(SERVICE, n_rows),
-        "filter": _filters(raw),
-        "mjd": tai_to_utc_mjd(raw["obsTime"].to_numpy(dtype=float)),
-        "time_ref": constant("mid", n_rows),
-        "flux_ujy": flux,
-        "flux_err_ujy": err,
-        **flux_to_photometry(flux, err, snr_threshold),
-        "good": good,
-        "flags": flags,
-        "exposure_id": raw["detectID"].astype(str).to_numpy(dtype=object),
-    })
-    for name in raw.columns:
-        if name not in MAPPED:
-            table[raw_column(name)] = raw[name].to_numpy()
+    flags, good = flags_from_masks(_masks(raw, flux, err), len(raw))
+    table = assemble(
+        raw, MAPPED, target=target, service=SERVICE, filters=_filters(raw),
+        mjd=tai_to_utc_mjd(raw["obsTime"].to_numpy(dtype=float)), time_ref="mid", flux=flux, flux_err=err,
+        photometry=flux_to_photometry(flux, err, snr_threshold), flags=flags, good=good,
+        exposure_id=raw["detectID"].astype(str).to_numpy(dtype=object),
+    )
     table["raw_obsTime_tai"] = raw["obsTime"].to_numpy(dtype=float)
     return conform(table)

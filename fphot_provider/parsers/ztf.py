@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from fphot_provider.exceptions import TableParseError
-from fphot_provider.photometry import conform, constant, empty_table, flags_from_masks, flux_to_photometry, raw_column
+from fphot_provider.photometry import assemble, conform, empty_table, flags_from_masks, flux_to_photometry
 
 SERVICE = "ztf"
 JD_MINUS_MJD = 2400000.5
@@ -159,8 +159,7 @@ def _filters(raw: pd.DataFrame) -> pd.Categorical:
 
 
 def _to_schema(raw, target, snr_threshold, limit_sigma, baseline) -> pd.DataFrame:  # noqa: ANN001
-    n_rows = len(raw)
-    if n_rows == 0:
+    if len(raw) == 0:
         return conform(empty_table())
     flux_dn, err_dn = _col(raw, "forcediffimflux"), _col(raw, "forcediffimfluxunc")
     masks = _quality_masks(raw, flux_dn, err_dn)
@@ -169,23 +168,12 @@ def _to_schema(raw, target, snr_threshold, limit_sigma, baseline) -> pd.DataFram
         masks["baseline_unavailable"] = baseline[1]
     to_ujy = 10 ** (-0.4 * (_col(raw, "zpdiff") - 23.9))
     flux, err = flux_dn * to_ujy, err_dn * to_ujy
-    flags, good = flags_from_masks(masks, n_rows, informational=INFORMATIONAL)
-    table = pd.DataFrame({
-        "target": constant(target, n_rows),
-        "service": constant(SERVICE, n_rows),
-        "filter": _filters(raw),
-        "mjd": _col(raw, "jd") - JD_MINUS_MJD,
-        "time_ref": constant("start", n_rows),
-        "flux_ujy": flux,
-        "flux_err_ujy": err,
-        **flux_to_photometry(flux, err, snr_threshold, limit_sigma),
-        "good": good,
-        "flags": flags,
-        "exposure_id": raw["pid"].astype(str).to_numpy(dtype=object),
-    })
-    for name in raw.columns:
-        if name not in MAPPED:
-            table[raw_column(name)] = raw[name].to_numpy()
+    flags, good = flags_from_masks(masks, len(raw), informational=INFORMATIONAL)
+    table = assemble(
+        raw, MAPPED, target=target, service=SERVICE, filters=_filters(raw), mjd=_col(raw, "jd") - JD_MINUS_MJD,
+        time_ref="start", flux=flux, flux_err=err, photometry=flux_to_photometry(flux, err, snr_threshold, limit_sigma),
+        flags=flags, good=good, exposure_id=raw["pid"].astype(str).to_numpy(dtype=object),
+    )
     if baseline is not None:
         table["raw_baseline_dn"] = baseline[0]
     return conform(table)

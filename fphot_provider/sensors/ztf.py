@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator
-
-from fphot_provider.exceptions import JobFailedError, JobTimeoutError
+from fphot_provider.exceptions import JobFailedError
 from fphot_provider.hooks.ztf import ZtfHook
+from fphot_provider.sensors.base import RemoteJobSensor
 from fphot_provider.triggers.ztf import ZtfJobTrigger
 from fphot_provider.wire import ztf as wire
 
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class ZtfJobSensor(BaseSensorOperator):
+class ZtfJobSensor(RemoteJobSensor):
     """Succeed when the ZTF request (by id, or by position and JD window) has finished.
 
     Returns the status-table row; a failing exit code fails the sensor.
@@ -41,28 +39,27 @@ class ZtfJobSensor(BaseSensorOperator):
         jd_end: float,
         req_id: int | None = None,
         ztf_conn_id: str = ZtfHook.default_conn_name,
-        deferrable: bool = True,
-        max_poll_interval: float = 1800.0,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("poke_interval", 300.0)
         kwargs.setdefault("timeout", timedelta(hours=24).total_seconds())
+        kwargs.setdefault("max_poll_interval", 1800.0)
         super().__init__(**kwargs)
         self.ra, self.dec, self.jd_start, self.jd_end, self.req_id = ra, dec, jd_start, jd_end, req_id
         self.ztf_conn_id = ztf_conn_id
-        self.deferrable = deferrable
-        self.max_poll_interval = max_poll_interval
 
     def _where(self) -> dict[str, Any]:
         return {"ra": wire.round6(self.ra), "dec": wire.round6(self.dec), "jd_start": wire.round6(self.jd_start),
                 "jd_end": wire.round6(self.jd_end), "req_id": int(self.req_id) if self.req_id else None}
 
-    def execute(self, context: Context) -> Any:
-        if not self.deferrable:
-            return super().execute(context)
-        trigger = ZtfJobTrigger(**self._where(), ztf_conn_id=self.ztf_conn_id, poll_interval=self.poke_interval,
-                                max_poll_interval=self.max_poll_interval, deadline=time.time() + float(self.timeout))
-        self.defer(trigger=trigger, method_name="execute_complete")
+    def trigger(self) -> ZtfJobTrigger:
+        return ZtfJobTrigger(**self._where(), ztf_conn_id=self.ztf_conn_id, **self.trigger_timing())
+
+    def check(self, payload: dict[str, Any]) -> dict[str, Any]:
+        row = wire.ZtfRequest(**payload["request"])
+        if row.is_failed:
+            raise JobFailedError(f"ZTF request {row.req_id} failed ({row.describe_exit()})")
+        return payload["request"]
 
     def poke(self, context: Context) -> bool:
         where = self._where()
@@ -70,19 +67,5 @@ class ZtfJobSensor(BaseSensorOperator):
         row = wire.match_request(rows, where["ra"], where["dec"], where["jd_start"], where["jd_end"], req_id=where["req_id"])
         if row is None or not row.is_terminal:
             return False
-        self._check(row)
-        context["ti"].xcom_push(key="return_value", value=asdict(row))
+        context["ti"].xcom_push(key="return_value", value=self.check({"request": asdict(row)}))
         return True
-
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        if event.get("status") == "timeout":
-            raise JobTimeoutError(f"ZTF request {self._where()}: {event.get('message')}")
-        if event.get("status") != "success":
-            raise JobFailedError(f"waiting for ZTF request {self._where()} failed: {event.get('message')}")
-        self._check(wire.ZtfRequest(**event["request"]))
-        return event["request"]
-
-    @staticmethod
-    def _check(row: wire.ZtfRequest) -> None:
-        if row.is_failed:
-            raise JobFailedError(f"ZTF request {row.req_id} failed ({row.describe_exit()})")

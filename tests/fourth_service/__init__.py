@@ -1,0 +1,1 @@
+"""A fourth, read-only service built only by following docs/adding-a-service.md."""

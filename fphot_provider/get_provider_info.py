@@ -21,6 +21,11 @@ _COMMON_EXTRAS: dict[str, Any] = {
         "description": "Tries per request on 5xx, 429 and connection errors (default 5).",
         "schema": {"type": ["integer", "null"], "minimum": 1, "maximum": 20},
     },
+    "backoff_seconds": {
+        "label": "First retry wait (s)",
+        "description": "Wait before the first retry of a failed request; doubles each time (default 1).",
+        "schema": {"type": ["number", "null"], "minimum": 0},
+    },
 }
 
 

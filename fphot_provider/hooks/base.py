@@ -75,7 +75,10 @@ class FphotHttpHook(BaseHook):
 
     @property
     def extras(self) -> dict[str, Any]:
-        return dict(self.get_conn().extra_dejson or {})
+        """Connection extras, with the form's legacy ``extra__<conn_type>__`` prefix removed."""
+        prefix = f"extra__{self.conn_type}__"
+        raw = dict(self.get_conn().extra_dejson or {})
+        return {key.removeprefix(prefix): value for key, value in raw.items() if value not in (None, "")}
 
     @property
     def base_url(self) -> str:

@@ -173,3 +173,11 @@ def test_connection_form_is_declared_in_provider_info() -> None:
     assert types["fphot_atlas"]["hook-class-name"] == "fphot_provider.hooks.atlas.AtlasHook"
     assert "timeout" in types["fphot_atlas"]["conn-fields"]
     json.dumps(info)  # the UI reads it as JSON
+
+
+def test_form_prefixed_extras_are_read(atlas_emulator: AtlasEmulator, monkeypatch) -> None:
+    """Extras saved by the Connection form may carry the legacy ``extra__<type>__`` prefix."""
+    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT", atlas_emulator.connection(
+        extra={"extra__fphot_atlas__timeout": 7, "extra__fphot_atlas__max_attempts": 2, "backoff_seconds": ""}))
+    hook = AtlasHook()
+    assert hook.timeout == 7.0 and hook.retry.max_attempts == 2 and hook.retry.backoff_seconds == 1.0

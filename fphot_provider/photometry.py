@@ -38,7 +38,9 @@ SCHEMA: dict[str, str] = {
     "exposure_id": "string",
 }
 COLUMNS = list(SCHEMA)
-KEY = ["service", "exposure_id"]
+# The idempotency key. An exposure id names an image (ATLAS Obs, ZTF pid), and two targets can
+# sit in one image, so the target is part of the key.
+KEY = ["target", "service", "exposure_id"]
 RAW_PREFIX = "raw_"
 AB_ZEROPOINT_UJY = 23.9  # AB magnitude of 1 microjansky
 MAG_ERR_PER_SNR = 2.5 / np.log(10)  # 1.0857: mag error = this / SNR

@@ -1,7 +1,7 @@
-"""Sinks by name: ``file`` (Parquet/CSV, the default). Chosen in one place, from a spec string.
+"""Sinks by name: ``file`` (Parquet/CSV, the default) and ``sql`` (SQLite/PostgreSQL).
 
-A spec is ``kind`` or ``kind:option=value,option=value`` (e.g. ``file:format=csv``,
-``file:root=/data/fphot``). Classes are imported lazily, so an optional sink's dependencies
+Chosen in one place, from a spec string: ``kind`` or ``kind:option=value,option=value`` (e.g.
+``file:format=csv``, ``file:root=/data/fphot``, ``sql:conn_id=fphot_db,table=photometry``). Classes are imported lazily, so an optional sink's dependencies
 are only needed when it is used.
 """
 
@@ -15,6 +15,7 @@ from fphot_provider.sinks.base import Sink, WriteResult
 
 SINKS: dict[str, str] = {
     "file": "fphot_provider.sinks.file:FileSink",
+    "sql": "fphot_provider.sinks.sql:SqlSink",
 }
 
 __all__ = ["SINKS", "Sink", "WriteResult", "get_sink", "parse_spec"]

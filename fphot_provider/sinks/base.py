@@ -25,7 +25,7 @@ class WriteResult:
 class Sink(ABC):
     """Where photometry is kept. Sinks know the schema, never the services.
 
-    A write merges on (service, exposure_id): re-running a query, or overlapping windows,
+    A write merges on (target, service, exposure_id): re-running a query, or overlapping windows,
     writes nothing twice. Quality marks (``flags``, ``good``) are stored with the rows.
     """
 

@@ -78,7 +78,7 @@ class FileSink(Sink):
 
 
 def merge(existing: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, WriteResult]:
-    """Upsert ``new`` into ``existing`` on (service, exposure_id); count what changed.
+    """Upsert ``new`` into ``existing`` on (target, service, exposure_id); count what changed.
 
     A key seen twice in ``new`` keeps its last row. Rows are kept sorted by (mjd, service,
     exposure_id) so equal content gives equal files.

@@ -1,0 +1,266 @@
+"""A sink into any SQLite or PostgreSQL database Airflow reaches through a Connection.
+
+Rows land in one table (default ``fphot_photometry``, DDL below) keyed by
+``(target, service, exposure_id)``: each write stages the rows (PostgreSQL: ``COPY``; SQLite:
+``executemany``) and upserts them with ``INSERT ... ON CONFLICT DO UPDATE`` only where a value
+changed, in one transaction, with parameterized SQL only (the table name is the one
+identifier, checked against a strict pattern). Service columns (``raw_*``) are kept as one
+JSON text per row in ``raw``.
+
+Without a Connection the sink is an embedded SQLite file, ``<data_dir>/fphot.sqlite``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sqlite3
+import zlib
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pa_csv
+
+from fphot_provider.exceptions import ConfigurationError, SinkError
+from fphot_provider.photometry import KEY, RAW_PREFIX, SCHEMA, conform, empty_table
+from fphot_provider.sinks.base import Sink, WriteResult
+from fphot_provider.storage import data_dir
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+SQL_TYPES = {"category": "TEXT", "string": "TEXT", "float64": "DOUBLE PRECISION", "bool": "BOOLEAN"}
+COLUMNS = [*SCHEMA, "raw"]
+NOT_NULL = {"target", "service", "filter", "mjd", "time_ref", "detected", "good", "flags", "exposure_id"}
+
+
+def ddl(table: str, *, temporary: bool = False) -> str:
+    """The table's DDL (documented in the README); the staging table has no key."""
+    columns = [f"{name} {SQL_TYPES[dtype]}{' NOT NULL' if name in NOT_NULL else ''}" for name, dtype in SCHEMA.items()]
+    columns.append("raw TEXT")
+    key = "" if temporary else ", PRIMARY KEY (target, service, exposure_id)"
+    return f"CREATE {'TEMP ' if temporary else ''}TABLE IF NOT EXISTS {table} ({', '.join(columns)}{key})"
+
+
+class SqlSink(Sink):
+    """Upsert photometry into a SQL table.
+
+    :param conn_id: an Airflow Connection of type ``sqlite`` (host = file path) or ``postgres``;
+        None: the embedded SQLite file under the data root.
+    :param table: the table name (created if missing, with its indexes).
+    :param root: the data root for the embedded SQLite file.
+    """
+
+    def __init__(self, conn_id: str | None = None, table: str = "fphot_photometry", root: str | Path | None = None) -> None:
+        if not _IDENTIFIER.match(table):
+            raise ConfigurationError(f"sink: table name {table!r} must match {_IDENTIFIER.pattern}")
+        self.conn_id = conn_id
+        self.table = table
+        self.path = data_dir(root) / "fphot.sqlite" if conn_id is None else None
+
+    def describe(self) -> str:
+        return f"sql sink {self.table} on {self.conn_id or self.path}"
+
+    # --- connections ---------------------------------------------------------------------------
+    def _connect(self) -> tuple[Any, str]:
+        """A DB-API connection and its dialect ('sqlite' or 'postgresql')."""
+        if self.conn_id is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return sqlite3.connect(self.path, timeout=120, isolation_level=None), "sqlite"
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(self.conn_id)
+        if conn.conn_type == "sqlite":
+            return sqlite3.connect(conn.host, timeout=120, isolation_level=None), "sqlite"
+        if conn.conn_type in ("postgres", "postgresql"):
+            from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+            return PostgresHook(postgres_conn_id=self.conn_id).get_conn(), "postgresql"
+        raise ConfigurationError(f"sink: connection type {conn.conn_type!r} is not supported (sqlite, postgres)")
+
+    def _ensure_table(self, connection: Any, dialect: str) -> None:
+        """Create the table and index once, in their own short transaction.
+
+        PostgreSQL's ``CREATE TABLE IF NOT EXISTS`` races between concurrent writers: an
+        advisory lock on the table name serializes only this step.
+        """
+        cursor = connection.cursor()
+        if dialect == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(self.table.encode()),))
+        cursor.execute(ddl(self.table))
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_service_mjd ON {self.table} (target, service, mjd)")
+        if dialect == "postgresql":
+            connection.commit()
+
+    # --- write ----------------------------------------------------------------------------------
+    def write(self, table: pd.DataFrame) -> WriteResult:
+        rows = conform(table).drop_duplicates(subset=KEY, keep="last")
+        if rows.empty:
+            return WriteResult(0, 0, 0)
+        frame = to_rows(rows)
+        connection, dialect = self._connect()
+        with closing(connection):
+            try:
+                return self._upsert(connection, dialect, frame)
+            except Exception as err:
+                connection.rollback() if dialect == "postgresql" else connection.execute("ROLLBACK")
+                if isinstance(err, (SinkError, ConfigurationError)):
+                    raise
+                raise SinkError(f"{self.describe()}: write failed: {err}") from err
+
+    def _upsert(self, connection: Any, dialect: str, frame: pd.DataFrame) -> WriteResult:
+        self._ensure_table(connection, dialect)
+        cursor = connection.cursor()
+        if dialect == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlocks
+        stage = "fphot_stage"
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        cursor.execute(ddl(stage, temporary=True))
+        self._stage(cursor, dialect, stage, frame)
+        inserted, updated = self._merge(cursor, dialect, stage, len(frame))
+        cursor.execute(f"DROP TABLE {stage}")
+        connection.commit() if dialect == "postgresql" else cursor.execute("COMMIT")
+        return WriteResult(inserted, updated, len(frame) - inserted - updated)
+
+    def _merge(self, cursor: Any, dialect: str, stage: str, staged: int) -> tuple[int, int]:
+        """Insert new keys, update changed rows; return (inserted, updated).
+
+        Two plain statements are about twice as fast as one ``ON CONFLICT`` upsert for the
+        usual nightly write (mostly new rows). If a concurrent writer inserts one of our keys
+        in between, the insert fails on the key and the one-statement upsert takes over.
+        """
+        cursor.execute("SAVEPOINT fphot_merge")
+        try:
+            cursor.execute(insert_new_sql(self.table, stage))
+            inserted = cursor.rowcount
+        except Exception as err:
+            if not _is_key_violation(err):
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT fphot_merge")
+            return self._upsert_all(cursor, dialect, stage)
+        if inserted == staged:  # all new: nothing can need an update (skips a join)
+            return inserted, 0
+        cursor.execute(update_changed_sql(self.table, stage, dialect))
+        return inserted, cursor.rowcount
+
+    def _upsert_all(self, cursor: Any, dialect: str, stage: str) -> tuple[int, int]:
+        cursor.execute(f"SELECT count(*) FROM {stage}")
+        staged = int(cursor.fetchone()[0])
+        cursor.execute(f"SELECT count(*) FROM {stage} s JOIN {self.table} t USING (target, service, exposure_id)")
+        inserted = staged - int(cursor.fetchone()[0])
+        cursor.execute(upsert_sql(self.table, stage, dialect))
+        return inserted, cursor.rowcount - inserted
+
+    def _stage(self, cursor: Any, dialect: str, stage: str, frame: pd.DataFrame) -> None:
+        if dialect == "postgresql":
+            buffer = copy_payload(frame)
+            copy = f"COPY {stage} ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (flags))"
+            if hasattr(cursor, "copy_expert"):  # psycopg2
+                cursor.copy_expert(copy, buffer)
+            else:  # psycopg 3, which PostgresHook may hand out instead
+                with cursor.copy(copy) as stream:
+                    stream.write(buffer.getvalue())
+            return
+        marks = ", ".join("?" for _ in COLUMNS)
+        values = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+        cursor.executemany(f"INSERT INTO {stage} ({', '.join(COLUMNS)}) VALUES ({marks})", values)
+
+    # --- read -------------------------------------------------------------------------------------
+    def read(self, target: str) -> pd.DataFrame:
+        connection, dialect = self._connect()
+        mark = "?" if dialect == "sqlite" else "%s"
+        with closing(connection):
+            self._ensure_table(connection, dialect)
+            cursor = connection.cursor()
+            cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE target = {mark} ORDER BY mjd, service, exposure_id", (target,))
+            rows = cursor.fetchall()
+            if dialect == "postgresql":
+                connection.commit()
+        if not rows:
+            return conform(empty_table())
+        return from_rows(pd.DataFrame(rows, columns=COLUMNS))
+
+    def last_epochs(self, target: str) -> dict[str, float]:
+        """The latest stored MJD per service for a target (for incremental windows)."""
+        table = self.read(target)
+        return {str(k): float(v) for k, v in table.groupby("service", observed=True)["mjd"].max().items()}
+
+
+def copy_payload(frame: pd.DataFrame) -> io.BytesIO:
+    """The rows as CSV for COPY, written by Arrow's C++ writer (5-8x faster than pandas').
+
+    Nulls come out empty (NULL to COPY), strings quoted (so an empty ``flags`` stays "").
+    """
+    buffer = io.BytesIO()
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer, write_options=options)
+    buffer.seek(0)
+    return buffer
+
+
+def _is_key_violation(err: Exception) -> bool:
+    code = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
+    return code == "23505" or isinstance(err, sqlite3.IntegrityError)
+
+
+def _same_key(table: str, other: str) -> str:
+    return " AND ".join(f"{table}.{c} = {other}.{c}" for c in KEY)
+
+
+def _differs(table: str, other: str, dialect: str) -> str:
+    values = [c for c in COLUMNS if c not in KEY]
+    if dialect == "postgresql":
+        return f"({', '.join(f'{table}.{c}' for c in values)}) IS DISTINCT FROM ({', '.join(f'{other}.{c}' for c in values)})"
+    return "(" + " OR ".join(f"{table}.{c} IS NOT {other}.{c}" for c in values) + ")"
+
+
+def insert_new_sql(table: str, stage: str) -> str:
+    """Insert the staged rows whose key the table does not have yet."""
+    names = ", ".join(COLUMNS)
+    return (f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {_same_key(table, 's')})")
+
+
+def update_changed_sql(table: str, stage: str, dialect: str) -> str:
+    """Update the stored rows whose staged version differs in some value."""
+    sets = ", ".join(f"{c} = s.{c}" for c in COLUMNS if c not in KEY)
+    return f"UPDATE {table} SET {sets} FROM {stage} s WHERE {_same_key(table, 's')} AND {_differs(table, 's', dialect)}"
+
+
+def upsert_sql(table: str, stage: str, dialect: str) -> str:
+    """One statement: INSERT from staging; on a key conflict, update only where a value differs."""
+    names = ", ".join(COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in KEY)
+    return (f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} WHERE true "
+            f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates} WHERE {_differs(table, 'excluded', dialect)}")
+
+
+def to_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Schema columns as plain values, plus the raw columns as one JSON object per row."""
+    frame = pd.DataFrame({name: table[name].astype(object) if SCHEMA[name] == "category" else table[name] for name in SCHEMA})
+    raw_columns = [c for c in table.columns if c.startswith(RAW_PREFIX)]
+    if raw_columns:
+        lines = table[raw_columns].rename(columns=lambda c: c[len(RAW_PREFIX):]).to_json(orient="records", lines=True)
+        frame["raw"] = lines.splitlines()
+    else:
+        frame["raw"] = None
+    frame["detected"] = frame["detected"].astype(bool)
+    frame["good"] = frame["good"].astype(bool)
+    return frame
+
+
+def from_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows read back -> the schema table with the raw columns restored (``raw_<name>``)."""
+    raw = frame.pop("raw")
+    table = frame.assign(detected=frame["detected"].astype(bool), good=frame["good"].astype(bool))
+    present = raw.notna()
+    if present.any():
+        parsed = pd.DataFrame([json.loads(text) for text in raw[present]], index=raw.index[present])
+        parsed.columns = [RAW_PREFIX + c for c in parsed.columns]
+        table = table.join(parsed)
+    for name in ("mjd", "flux_ujy", "flux_err_ujy", "mag", "mag_err", "limit_mag", "snr"):
+        table[name] = pd.to_numeric(table[name]).astype(float).replace({None: np.nan})
+    return conform(table)

@@ -1,0 +1,86 @@
+"""The SQL sink passes the shared conformance suite on SQLite and on the local PostgreSQL."""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from fphot_provider.exceptions import ConfigurationError
+from fphot_provider.sinks import get_sink
+from fphot_provider.sinks.sql import SqlSink, upsert_sql
+from tests.sinks.conformance import SinkConformance, table
+
+PG = {"conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres", "schema": "test"}
+
+
+@pytest.fixture
+def pg_table(monkeypatch: pytest.MonkeyPatch):
+    """A fresh table on the local PostgreSQL (started by .ci/run), dropped afterwards."""
+    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_PG", json.dumps(PG))
+    name = f"fphot_test_{uuid.uuid4().hex[:10]}"
+    yield name
+    with psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test") as conn, conn.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+class TestSqliteSink(SinkConformance):
+    @pytest.fixture
+    def sink_factory(self, tmp_path: Path):
+        return functools.partial(SqlSink, None, "fphot_photometry", tmp_path / "db")
+
+    @pytest.fixture
+    def sink(self, sink_factory):
+        return sink_factory()
+
+
+class TestPostgresSink(SinkConformance):
+    @pytest.fixture
+    def sink_factory(self, pg_table: str):
+        return functools.partial(SqlSink, "fphot_pg", pg_table)
+
+    @pytest.fixture
+    def sink(self, sink_factory):
+        return sink_factory()
+
+
+def test_raw_columns_round_trip(tmp_path: Path) -> None:
+    rows = table().assign(raw_chi_N=[1.5, 2.0, None, 4.0, 5.0], raw_Obs_unit="01a")
+    sink = SqlSink(root=tmp_path)
+    sink.write(rows)
+    got = sink.read("T")
+    assert got["raw_chi_N"].tolist()[:2] == [1.5, 2.0] and got["raw_Obs_unit"].eq("01a").all()
+
+
+def test_postgres_overlapping_windows_and_indexes(pg_table: str) -> None:
+    sink = SqlSink("fphot_pg", pg_table)
+    first = sink.write(table(n=100))
+    second = sink.write(table(n=100, start=50))
+    assert (first.inserted, second.inserted, second.unchanged) == (100, 50, 50)
+    assert sink.last_epochs("T") == {"atlas": 60149.0}
+    with psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test") as conn, conn.cursor() as cur:
+        cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", (pg_table,))
+        names = {row[0] for row in cur.fetchall()}
+        cur.execute(f"SELECT count(*) FROM {pg_table}")
+        assert cur.fetchone()[0] == 150
+    assert f"{pg_table}_service_mjd" in names and f"{pg_table}_pkey" in names
+
+
+def test_table_names_are_checked_and_values_parameterized(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="table name"):
+        SqlSink(table="photometry; DROP TABLE x")
+    sink = SqlSink(root=tmp_path)
+    sink.write(table(target="O'Brien; DROP TABLE fphot_photometry --"))
+    assert len(sink.read("O'Brien; DROP TABLE fphot_photometry --")) == 5
+    assert "IS DISTINCT FROM" in upsert_sql("t", "s", "postgresql") and "IS NOT" in upsert_sql("t", "s", "sqlite")
+
+
+def test_spec_and_unsupported_connection(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert isinstance(get_sink("sql", root=str(tmp_path)), SqlSink)
+    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_MYSQL", json.dumps({"conn_type": "mysql", "host": "127.0.0.1"}))
+    with pytest.raises(ConfigurationError, match="not supported"):
+        get_sink("sql:conn_id=fphot_mysql").write(table())

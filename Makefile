@@ -6,4 +6,7 @@ demo:
 test:
 	scripts/test.sh
 bench:
-	scripts/setup.sh && .venv/bin/python benchmarks/parse_atlas.py
+	scripts/setup.sh
+	.venv/bin/python benchmarks/parse_atlas.py
+	.venv/bin/python benchmarks/parse_ztf.py
+	.venv/bin/python benchmarks/sql_upsert.py

@@ -22,6 +22,8 @@ from fphot_provider.triggers.atlas import AtlasJobTrigger
 from fphot_provider.wire.atlas import AtlasTask
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from airflow.sdk import Context
 
     from fphot_provider.targets import QueryWindow, Target
@@ -146,18 +148,7 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
 
     # --- finish -------------------------------------------------------------------------------
     def _complete(self, hook: AtlasHook, task: AtlasTask, target: Target, window: QueryWindow) -> dict[str, Any]:
-        """Store the result, then (only then) delete the remote task."""
-        if task.is_failed:
-            hook.delete_task(task.url)
-            raise JobFailedError(f"ATLAS task {task.url} failed: {task.error_msg or 'no result file'}")
-        paths = []
-        if not task.is_empty:
-            text = hook.download_result(task.result_url)
-            paths.append(store_raw(self.root, self.service, target.safe_name, f"job{task.id}.txt", text))
-            self.log.info("stored ATLAS result (%d bytes) at %s", len(text), paths[0])
-        else:
-            self.log.info("ATLAS task %s: no data in this position/time range", task.url)
-        hook.delete_task(task.url)
+        paths = store_result(hook, task, target, self.root, self.log)
         options = {"reduced": True} if self.use_reduced else {}
         return self.product(target, window, paths, task=asdict(task), parser_options=options)
 
@@ -169,3 +160,23 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
                 self.hook.delete_task(url)
             except Exception:  # noqa: BLE001 - best effort while being killed
                 self.log.warning("could not delete ATLAS task %s", url)
+
+
+def store_result(hook: AtlasHook, task: AtlasTask, target: Target, root: Path, log: Any) -> list[Path]:
+    """Store a finished task's result, then (only then) delete the remote task.
+
+    Returns the stored raw file (none for "No data returned"); raises JobFailedError for any
+    other ``error_msg`` (after deleting the task: there is nothing to keep).
+    """
+    if task.is_failed:
+        hook.delete_task(task.url)
+        raise JobFailedError(f"ATLAS task {task.url} failed: {task.error_msg or 'no result file'}")
+    paths = []
+    if not task.is_empty:
+        text = hook.download_result(task.result_url)
+        paths.append(store_raw(root, "atlas", target.safe_name, f"job{task.id}.txt", text))
+        log.info("stored ATLAS result (%d bytes) at %s", len(text), paths[0])
+    else:
+        log.info("ATLAS task %s: no data in this position/time range", task.url)
+    hook.delete_task(task.url)
+    return paths

@@ -23,7 +23,45 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class ForcedPhotometryOperator(BaseOperator):
+class RemoteJobMixin:
+    """Helpers of operators that submit remote jobs: job keys, re-attach state, polite waits."""
+
+    deferrable: bool
+
+    def job_key(self, context: Context) -> str:
+        """A key naming this task instance's remote job, stable across retries and resumes."""
+        ti = context["ti"]
+        map_index = getattr(ti, "map_index", -1)
+        suffix = f"[{map_index}]" if map_index is not None and map_index >= 0 else ""
+        return f"fphot {ti.dag_id}.{ti.task_id} {ti.run_id}{suffix}"
+
+    @staticmethod
+    def remember(context: Context, key: str, value: Any) -> None:
+        """Persist ``value`` for later tries of this task instance (re-attach, not resubmit)."""
+        store = context.get("task_state_store")
+        if store is not None:
+            store.set(key, value)
+
+    @staticmethod
+    def recall(context: Context, key: str) -> Any:
+        store = context.get("task_state_store")
+        return store.get(key) if store is not None else None
+
+    def wait_or_defer(self, seconds: float, reason: str, method_name: str = "execute") -> None:
+        """Wait out a throttle or a full queue: deferred (the slot goes back), or blocking.
+
+        Deferred, the task resumes in ``method_name`` (``execute`` by default: the submit is
+        simply tried again).
+        """
+        if self.deferrable:
+            self.log.info("%s; deferring %.0f s instead of sleeping in a worker", reason, seconds)
+            self.defer(trigger=TimeDeltaTrigger(timedelta(seconds=seconds)), method_name=method_name)
+        self.log.info("%s; waiting %.0f s", reason, seconds)
+        time.sleep(seconds)
+
+
+
+class ForcedPhotometryOperator(RemoteJobMixin, BaseOperator):
     """Base of the per-service fetch operators: one target, one query window.
 
     :param target_name: the target's name (used for file names and the ``target`` column).
@@ -76,37 +114,6 @@ class ForcedPhotometryOperator(BaseOperator):
     @property
     def root(self) -> Path:
         return data_dir(self.data_dir)
-
-    def job_key(self, context: Context) -> str:
-        """A key naming this task instance's remote job, stable across retries and resumes."""
-        ti = context["ti"]
-        map_index = getattr(ti, "map_index", -1)
-        suffix = f"[{map_index}]" if map_index is not None and map_index >= 0 else ""
-        return f"fphot {ti.dag_id}.{ti.task_id} {ti.run_id}{suffix}"
-
-    @staticmethod
-    def remember(context: Context, key: str, value: Any) -> None:
-        """Persist ``value`` for later tries of this task instance (re-attach, not resubmit)."""
-        store = context.get("task_state_store")
-        if store is not None:
-            store.set(key, value)
-
-    @staticmethod
-    def recall(context: Context, key: str) -> Any:
-        store = context.get("task_state_store")
-        return store.get(key) if store is not None else None
-
-    def wait_or_defer(self, seconds: float, reason: str, method_name: str = "execute") -> None:
-        """Wait out a throttle or a full queue: deferred (the slot goes back), or blocking.
-
-        Deferred, the task resumes in ``method_name`` (``execute`` by default: the submit is
-        simply tried again).
-        """
-        if self.deferrable:
-            self.log.info("%s; deferring %.0f s instead of sleeping in a worker", reason, seconds)
-            self.defer(trigger=TimeDeltaTrigger(timedelta(seconds=seconds)), method_name=method_name)
-        self.log.info("%s; waiting %.0f s", reason, seconds)
-        time.sleep(seconds)
 
     def product(self, target: Target, window: QueryWindow, raw_paths: list[Path], **extra: Any) -> dict[str, Any]:
         """The raw product returned through XCom to the processor (no paths: a valid empty answer)."""

@@ -34,3 +34,31 @@ class AtlasJobTrigger(PollingJobTrigger):
             self._hook = AtlasHook(self.atlas_conn_id)
         task = await self._hook.a_get_task(self.task_url)
         return {"task": asdict(task)} if task.is_terminal else None
+
+
+class AtlasBatchJobTrigger(PollingJobTrigger):
+    """Fire once every task of a ``radeclist`` batch has finished; the event lists them all.
+
+    :param task_urls: the batch's task URLs, in submission order.
+    """
+
+    def __init__(self, *, task_urls: list[str], atlas_conn_id: str = AtlasHook.default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.task_urls = list(task_urls)
+        self.atlas_conn_id = atlas_conn_id
+        self._hook: AtlasHook | None = None
+        self._done: dict[str, dict[str, Any]] = {}
+
+    def job_fields(self) -> dict[str, Any]:
+        return {"task_urls": self.task_urls, "atlas_conn_id": self.atlas_conn_id}
+
+    async def poll(self) -> dict[str, Any] | None:
+        if self._hook is None:
+            self._hook = AtlasHook(self.atlas_conn_id)
+        for url in self.task_urls:
+            if url not in self._done:
+                task = await self._hook.a_get_task(url)
+                if not task.is_terminal:
+                    return None  # the queue runs in order: later tasks are not done either
+                self._done[url] = asdict(task)
+        return {"tasks": [self._done[url] for url in self.task_urls]}

@@ -112,3 +112,23 @@ def test_sensor_waits_for_a_task_submitted_elsewhere(run_dag, atlas_emulator: At
     url = AtlasHook().submit(Target.parse("y", 11, 21), QueryWindow.parse(60000, 60010)).url
     state, tasks, _ = run_dag("fphot_test_atlas_sensor", {"task_url": url})
     assert state == "failed"
+
+
+def test_batch_of_many_targets_is_one_submit_and_one_product_each(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    targets = [{"name": f"t{i}", "ra": 10 + i, "dec": 20 + i / 10} for i in range(50)]
+    atlas_emulator.state.errors.append((12.0, 20.2, "ERROR: tphot failed"))  # one target fails alone
+    atlas_emulator.state.errors.append((13.0, 20.3, "No data returned"))
+    state, tasks, dr = run_dag("fphot_test_atlas_batch", {"targets": targets})
+    assert state == "success", tasks
+    assert atlas_emulator.stats()["POST submit"] == 1
+    result = next(t for t in dr.get_task_instances()).xcom_pull(task_ids="fetch")
+    assert len(result["products"]) == 49 and [f["target"] for f in result["failures"]] == ["t2"]
+    by_name = {p["target"]["name"]: p for p in result["products"]}
+    assert by_name["t3"]["raw_paths"] == [] and len(by_name["t0"]["raw_paths"]) == 1
+    assert not atlas_emulator.state.tasks  # every task deleted, stored or not
+
+
+def test_batch_over_100_targets_is_refused(run_dag, atlas_emulator: AtlasEmulator) -> None:
+    targets = [{"name": f"t{i}", "ra": i, "dec": 0} for i in range(101)]
+    state, _, _ = run_dag("fphot_test_atlas_batch", {"targets": targets})
+    assert state == "failed" and atlas_emulator.stats() == {}

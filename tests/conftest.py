@@ -28,7 +28,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__PARALLELISM"] = "4"
 os.environ.pop("FPHOT_DATA_DIR", None)
 (_HOME / "dags").mkdir()
-for source in [*(REPO / "dags").glob("*.py"), *(REPO / "tests" / "dags").glob("*.py")]:
+for source in [*(REPO / "dags").glob("*.*"), *(REPO / "tests" / "dags").glob("*.py")]:
     shutil.copy(source, _HOME / "dags" / source.name)
 
 collect_ignore = ["dags"]
@@ -153,10 +153,13 @@ def dagbag(airflow_db: Path):
 def run_dag(dagbag):
     """Run a DAG with ``dag.test()``; return (dag run state, {task_id: state}, dag run)."""
 
-    def run(dag_id: str, conf: dict) -> tuple[str, dict[str, str], object]:
+    def run(dag_id: str, conf: dict, **kwargs: object) -> tuple[str, dict[str, str], object]:
         dag = dagbag.get_dag(dag_id)
-        dr = dag.test(run_conf=conf)
-        states = {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
+        dr = dag.test(run_conf=conf, **kwargs)
+        states: dict[str, str] = {}
+        for ti in dr.get_task_instances():  # mapped tasks: the worst state of their instances
+            state = str(ti.state)
+            states[ti.task_id] = state if states.get(ti.task_id) in (None, "success") else states[ti.task_id]
         return str(dr.state), states, dr
 
     return run

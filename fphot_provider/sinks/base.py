@@ -40,3 +40,8 @@ class Sink(ABC):
     @abstractmethod
     def describe(self) -> str:
         """A short human description (where the data goes), for logs."""
+
+    def last_epochs(self, target: str) -> dict[str, float]:
+        """The latest stored MJD per service for ``target`` (incremental query windows)."""
+        table = self.read(target)
+        return {str(k): float(v) for k, v in table.groupby("service", observed=True)["mjd"].max().items()}

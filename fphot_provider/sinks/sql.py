@@ -183,12 +183,6 @@ class SqlSink(Sink):
             return conform(empty_table())
         return from_rows(pd.DataFrame(rows, columns=COLUMNS))
 
-    def last_epochs(self, target: str) -> dict[str, float]:
-        """The latest stored MJD per service for a target (for incremental windows)."""
-        table = self.read(target)
-        return {str(k): float(v) for k, v in table.groupby("service", observed=True)["mjd"].max().items()}
-
-
 def copy_payload(frame: pd.DataFrame) -> io.BytesIO:
     """The rows as CSV for COPY, written by Arrow's C++ writer (5-8x faster than pandas').
 

@@ -1,0 +1,73 @@
+"""The monitoring run's last step: plots, change alerts and the summary of the night."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fphot_provider.monitoring import ChangeAlert, detect_changes
+from fphot_provider.notify import send_alerts
+from fphot_provider.plotting import plot_light_curve
+from fphot_provider.sinks import get_sink
+from fphot_provider.storage import data_dir
+from fphot_provider.targets import safe_name
+
+log = logging.getLogger(__name__)
+
+
+def window_starts(planned: dict[str, Any]) -> dict[str, float]:
+    """The earliest start asked for each target this night (any service)."""
+    starts: dict[str, float] = {}
+    for query in [*(planned.get("ztf") or []), *(planned.get("panstarrs") or [])]:
+        starts[query["target_name"]] = min(query["mjd_min"], starts.get(query["target_name"], float("inf")))
+    for batch in planned.get("atlas", []):
+        for target in batch["targets"]:
+            starts[target["name"]] = min(batch["mjd_min"], starts.get(target["name"], float("inf")))
+    return starts
+
+
+def missing_results(planned: dict[str, Any], night: list[dict[str, Any]], atlas_failures: list[dict]) -> list[dict]:
+    """Targets a service was asked about but gave nothing back for (their task failed)."""
+    got = {(p["service"], p["target"]["name"]) for p in night}
+    failed = {("atlas", f["target"]) for f in atlas_failures}
+    asked = {("atlas", t["name"]) for b in planned.get("atlas", []) for t in b["targets"]}
+    asked |= {(s, q["target_name"]) for s in ("ztf", "panstarrs") for q in planned.get(s, [])}
+    return [{"service": s, "target": t, "error": "no result: the fetch task failed (see its log)"}
+            for s, t in sorted(asked - got - failed)]
+
+
+def summarize(
+    loaded: dict, planned: dict, night: list[dict], atlas_results: list[dict], params: dict, context: dict
+) -> dict[str, Any]:
+    """Plot every target with data, look for changes in this night's rows, notify, summarize."""
+    sink = get_sink(params["sink"])
+    atlas_failures = [{"service": "atlas", **f} for r in atlas_results if r for f in r["failures"]]
+    failures = atlas_failures + missing_results(planned, night, atlas_failures)
+    starts = window_starts(planned)
+    alerts: list[ChangeAlert] = []
+    updated = []
+    for target in loaded["targets"]:
+        name = target["name"]
+        table = sink.read(name)
+        if table.empty or name not in starts:
+            continue
+        plot_light_curve(table, data_dir() / "plots" / f"{safe_name(name)}.png", title=name)
+        new = table[table["mjd"] >= starts[name]]
+        if len(new):
+            updated.append(name)
+        alerts += detect_changes(table[table["mjd"] < starts[name]], new, min_sigma=params["alert_sigma"],
+                                 min_delta_mag=params["alert_delta_mag"])
+    text = _text(loaded, updated, alerts, failures)
+    log.info("%s", text)
+    notified = send_alerts(alerts, text, context)
+    return {"targets": len(loaded["targets"]), "updated_targets": updated, "alerts": [a.to_dict() for a in alerts],
+            "failures": failures, "rejected_rows": loaded["errors"], "notified": notified}
+
+
+def _text(loaded: dict, updated: list[str], alerts: list[ChangeAlert], failures: list[dict]) -> str:
+    lines = [f"fphot survey monitor: {len(loaded['targets'])} targets, {len(updated)} with new photometry, "
+             f"{len(alerts)} alert(s), {len(failures)} failure(s), {len(loaded['errors'])} rejected row(s)"]
+    lines += [f"  ALERT {a.message()}" for a in alerts]
+    lines += [f"  FAILED {f['service']} {f['target']}: {f['error']}" for f in failures]
+    lines += [f"  REJECTED {e}" for e in loaded["errors"]]
+    return "\n".join(lines)

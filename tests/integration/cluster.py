@@ -1,0 +1,145 @@
+"""Real Airflow components as processes: api-server, scheduler, dag-processor, triggerer (and a
+Celery worker), on a fresh PostgreSQL metadata database, stopped by PID at the end.
+
+No Docker engine here: this runs the same processes docker-compose.yaml would, locally.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import requests
+
+from tests.conftest import REPO
+from tests.helpers import wait_until
+
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+
+
+def admin(statement: str) -> None:
+    """Run a statement that cannot be in a transaction (CREATE/DROP DATABASE)."""
+    conn = psycopg2.connect(**PG, dbname="postgres")
+    try:
+        conn.autocommit = True
+        conn.cursor().execute(statement)
+    finally:
+        conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AirflowCluster:
+    """Start and stop a small Airflow deployment; talk to it through its REST API."""
+
+    def __init__(self, executor: str, extra_env: dict[str, str]) -> None:
+        self.executor = executor
+        self.home = Path(tempfile.mkdtemp(prefix="fphot-cluster-"))
+        self.database = f"fphot_it_{uuid.uuid4().hex[:8]}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.procs: list[subprocess.Popen] = []
+        self._log_files: list[Any] = []
+        self.env = self._env(extra_env)
+
+    def _env(self, extra: dict[str, str]) -> dict[str, str]:
+        (self.home / "dags").mkdir()
+        for source in (REPO / "dags").glob("*.*"):
+            shutil.copy(source, self.home / "dags" / source.name)
+        db = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{self.database}"
+        return {
+            **os.environ,
+            "AIRFLOW_HOME": str(self.home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(self.home / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": self.executor,
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": db,
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
+            "AIRFLOW__API__BASE_URL": self.url,
+            "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex,
+            "AIRFLOW__API__SECRET_KEY": uuid.uuid4().hex,
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
+            "FPHOT_DATA_DIR": str(self.home / "fphot"),
+            **extra,
+        }
+
+    def start(self, *components: str) -> AirflowCluster:
+        admin(f"CREATE DATABASE {self.database}")
+        self._airflow("db", "migrate")
+        self._spawn("api-server", "--port", str(self.port))
+        wait_until(self._api_up, timeout=120, interval=0.5)
+        for component in components:
+            self._spawn(*component.split())
+        return self
+
+    def _airflow(self, *args: str) -> None:
+        subprocess.run([sys.executable, "-m", "airflow", *args], env=self.env, check=True,
+                       capture_output=True, timeout=300)
+
+    def _spawn(self, *args: str) -> None:
+        log = open(self.home / f"{args[0]}-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed in stop()
+        self._log_files.append(log)
+        self.procs.append(subprocess.Popen([sys.executable, "-m", "airflow", *args], env=self.env,
+                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+
+    def _api_up(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/api/v2/version", timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        answer = requests.request(method, f"{self.url}/api/v2{path}", timeout=30, **kwargs)
+        assert answer.ok, f"{method} {path}: {answer.status_code} {answer.text[:300]}"
+        return answer.json()
+
+    def trigger(self, dag_id: str, conf: dict[str, Any]) -> str:
+        wait_until(lambda: self._dag_known(dag_id), timeout=120, interval=1)
+        self.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+        return self.api("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})["dag_run_id"]
+
+    def _dag_known(self, dag_id: str) -> bool:
+        return requests.get(f"{self.url}/api/v2/dags/{dag_id}", timeout=5).ok
+
+    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
+        items = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+        return {ti["task_id"]: ti["state"] for ti in items}
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def logs(self) -> str:
+        return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.home.glob("*.log"))
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        for log in self._log_files:
+            log.close()
+        admin(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")

@@ -54,6 +54,7 @@ class AirflowCluster:
         self.url = f"http://127.0.0.1:{self.port}"
         self.procs: list[subprocess.Popen] = []
         self._log_files: list[Any] = []
+        self._args: list[tuple[str, ...]] = []
         self.env = self._env(extra_env)
 
     def _env(self, extra: dict[str, str]) -> dict[str, str]:
@@ -77,6 +78,7 @@ class AirflowCluster:
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
+            "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "10",  # a dead triggerer's work moves on soon
             "FPHOT_DATA_DIR": str(self.home / "fphot"),
             **extra,
         }
@@ -97,6 +99,7 @@ class AirflowCluster:
     def _spawn(self, *args: str) -> None:
         log = open(self.home / f"{args[0]}-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed in stop()
         self._log_files.append(log)
+        self._args.append(args)
         self.procs.append(subprocess.Popen([sys.executable, "-m", "airflow", *args], env=self.env,
                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
 
@@ -105,6 +108,16 @@ class AirflowCluster:
             return requests.get(f"{self.url}/api/v2/version", timeout=2).ok
         except requests.ConnectionError:
             return False
+
+    def kill(self, component: str) -> None:
+        """SIGKILL a component (as a crash would), leaving its state in the DB."""
+        for proc, args in zip(self.procs, self._args):
+            if args[0] == component and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+
+    def restart(self, component: str) -> None:
+        self._spawn(component)
 
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
         answer = requests.request(method, f"{self.url}/api/v2{path}", timeout=30, **kwargs)

@@ -11,12 +11,16 @@ import json
 import pytest
 
 from fphot_provider.emulators import atlas
-from fphot_provider.emulators.common import EmulatorServer
+from fphot_provider.emulators.common import EVENTS_KEY, EmulatorServer
 from fphot_provider.sinks.file import FileSink
 from tests.helpers import wait_until
 from tests.integration.cluster import AirflowCluster
 
 pytestmark = pytest.mark.integration
+
+
+def emulator_events(server: EmulatorServer) -> list[tuple[str, int]]:
+    return list(server.app[EVENTS_KEY])
 CONF = {"target_name": "SN 2023ixf", "ra": 210.910674, "dec": 54.3117, "mjd_min": 60070, "mjd_max": 60200,
         "services": ["atlas"]}
 
@@ -45,11 +49,16 @@ def test_deferred_run_on_real_components(executor: str, components: list[str], e
             assert atlas.state_of(emulator.app).tasks  # the job is queued at the (emulated) server
             pool = cluster.api("GET", "/pools/default_pool")
             assert pool["running_slots"] == 0 and pool["deferred_slots"] >= 1  # no worker slot held
+            if executor == "LocalExecutor":  # a triggerer crash mid-wait: a new one resumes from the DB
+                cluster.kill("triggerer")
+                cluster.restart("triggerer")
             wait_until(lambda: cluster.run_state("fphot_target", run_id) in ("success", "failed"), timeout=300, interval=2)
             assert cluster.run_state("fphot_target", run_id) == "success", cluster.logs()
             stored = FileSink(cluster.home / "fphot").read("SN 2023ixf")
             assert len(stored) > 100
             assert not atlas.state_of(emulator.app).tasks  # deleted after storing
+            submits = [s for name, s in emulator_events(emulator) if name == "POST submit"]
+            assert submits == [201]  # resumed, never resubmitted
         except AssertionError as err:
             raise AssertionError(f"{err}\n{cluster.logs()}") from None
         finally:

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
-
-import astropy.units as u
-from astropy.coordinates import Angle
-from astropy.time import Time
 
 from fphot_provider.exceptions import InvalidQueryError
 
@@ -77,7 +74,7 @@ class QueryWindow:
         """
         start = DEFAULT_MJD_MIN if _is_blank(mjd_min) else _parse_mjd("mjd_min", mjd_min)
         if _is_blank(mjd_max):
-            end = round(Time.now().mjd if now_mjd is None else now_mjd, 5)
+            end = round(_now_mjd() if now_mjd is None else now_mjd, 5)
         else:
             end = _parse_mjd("mjd_max", mjd_max)
         if start > end:
@@ -134,30 +131,37 @@ def _finite_number(field: str, value: Any, allowed: str) -> float | None:
     return number
 
 
-def _angle(field: str, value: Any, unit: u.Unit, allowed: str) -> float:
-    """Parse a decimal or sexagesimal angle into degrees."""
+def _angle(field: str, value: Any, unit: str, allowed: str) -> float:
+    """Parse a decimal or sexagesimal angle into degrees (astropy only for sexagesimal text).
+
+    astropy is imported here, not at module level: triggers import this module inside the
+    triggerer's event loop, where a slow import blocks every other trigger.
+    """
     number = _finite_number(field, value, allowed)
     if number is not None:
         return number
     if not isinstance(value, str) or not _SEXAGESIMAL.search(value.strip()):
         raise InvalidQueryError(field, f"cannot read {value!r}; allowed: {allowed}")
+    import astropy.units as u
+    from astropy.coordinates import Angle
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # astropy only warns about hour 24 or minute 60
-            return float(Angle(value.strip(), unit=unit).degree)
+            return float(Angle(value.strip(), unit=getattr(u, unit)).degree)
     except (ValueError, u.UnitsError, Warning) as err:
         raise InvalidQueryError(field, f"cannot read {value!r} ({err}); allowed: {allowed}") from None
 
 
 def _parse_ra(value: Any) -> float:
-    ra = _angle("ra", value, u.hourangle, RA_RANGE)
+    ra = _angle("ra", value, "hourangle", RA_RANGE)
     if not 0.0 <= ra < 360.0:
         raise InvalidQueryError("ra", f"{value!r} is out of range; allowed: {RA_RANGE}")
     return ra
 
 
 def _parse_dec(value: Any) -> float:
-    dec = _angle("dec", value, u.deg, DEC_RANGE)
+    dec = _angle("dec", value, "deg", DEC_RANGE)
     if not -90.0 <= dec <= 90.0:
         raise InvalidQueryError("dec", f"{value!r} is out of range; allowed: {DEC_RANGE}")
     return dec
@@ -172,9 +176,15 @@ def _parse_mjd(field: str, value: Any) -> float:
     return mjd
 
 
+def _now_mjd() -> float:
+    return time.time() / 86400.0 + 40587.0  # Unix epoch = MJD 40587 (UTC, leap seconds aside)
+
+
 def _iso_to_mjd(field: str, value: Any) -> float:
     if not isinstance(value, str):
         raise InvalidQueryError(field, f"cannot read {value!r}; allowed: {MJD_RANGE}")
+    from astropy.time import Time
+
     try:
         return float(Time(value.strip(), scale="utc").mjd)
     except ValueError:

@@ -10,3 +10,4 @@ bench:
 	.venv/bin/python benchmarks/parse_atlas.py
 	.venv/bin/python benchmarks/parse_ztf.py
 	.venv/bin/python benchmarks/sql_upsert.py
+	.venv/bin/python benchmarks/deferred_jobs.py

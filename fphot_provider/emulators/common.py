@@ -18,9 +18,11 @@ EVENTS_KEY = web.AppKey("events", list)
 
 @dataclass
 class Fault:
-    """Answer the next ``count`` requests whose path starts with ``path`` with ``status``.
+    """Disturb the next ``count`` requests whose path starts with ``path``.
 
-    ``status`` 0 drops the connection instead of answering.
+    ``status`` 0 drops the connection; 200 with ``truncate`` serves the real answer cut in
+    half (a file cut short); ``delay`` answers normally after that many seconds; any other
+    ``status`` is answered with ``body``.
     """
 
     status: int
@@ -28,6 +30,8 @@ class Fault:
     path: str = "/"
     method: str | None = None
     body: str = ""
+    truncate: bool = False
+    delay: float = 0.0
 
 
 @dataclass
@@ -57,8 +61,13 @@ async def fault_and_count(request: web.Request, handler: Any) -> web.StreamRespo
     name = f"{request.method} {request.match_info.route.name or request.path}"
     request.app[STATS_KEY][name] += 1
     fault = request.app[FAULTS_KEY].take(request)
-    if fault is None:
+    if fault is not None and fault.delay:
+        await asyncio.sleep(fault.delay)
+    if fault is None or fault.delay:
         response = await handler(request)
+    elif fault.truncate:
+        full = await handler(request)
+        response = web.Response(status=full.status, body=full.body[: len(full.body) // 2], content_type=full.content_type)
     elif fault.status == 0:
         request.app[EVENTS_KEY].append((name, 0))
         request.transport.close()  # a dropped connection: the client sees a disconnect

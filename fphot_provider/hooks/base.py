@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Connection
 
 DEFAULT_TIMEOUT = 30.0
-CONNECTION_ERRORS_SYNC = (requests.ConnectionError, requests.Timeout)
+CONNECTION_ERRORS_SYNC = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 CONNECTION_ERRORS_ASYNC = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,8 @@ from fphot_provider.exceptions import (
     ServiceThrottledError,
 )
 from fphot_provider.hooks.atlas import AtlasHook
-from fphot_provider.operators.base import ForcedPhotometryOperator
+from fphot_provider.operators.base import ForcedPhotometryOperator, download_checked
+from fphot_provider.parsers.atlas import parse_atlas
 from fphot_provider.storage import store_raw
 from fphot_provider.triggers.atlas import AtlasJobTrigger
 from fphot_provider.wire.atlas import AtlasTask
@@ -173,7 +175,8 @@ def store_result(hook: AtlasHook, task: AtlasTask, target: Target, root: Path, l
         raise JobFailedError(f"ATLAS task {task.url} failed: {task.error_msg or 'no result file'}")
     paths = []
     if not task.is_empty:
-        text = hook.download_result(task.result_url)
+        check = functools.partial(parse_atlas, target=target.name)
+        text = download_checked(lambda: hook.download_result(task.result_url), check, f"ATLAS result {task.result_url}")
         paths.append(store_raw(root, "atlas", target.safe_name, f"job{task.id}.txt", text))
         log.info("stored ATLAS result (%d bytes) at %s", len(text), paths[0])
     else:

@@ -8,12 +8,14 @@ of the raw file kept on disk (None for a valid empty answer).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
 from airflow.sdk import BaseOperator
 
+from fphot_provider.exceptions import RemoteServiceError, TableParseError
 from fphot_provider.storage import data_dir
 from fphot_provider.targets import QueryWindow, Target
 
@@ -21,6 +23,26 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from airflow.sdk import Context
+
+
+DOWNLOAD_ATTEMPTS = 3
+
+
+def download_checked(fetch: Callable[[], str], check: Callable[[str], Any], what: str) -> str:
+    """Download a result and prove it parses before anyone stores it or frees the remote job.
+
+    A file cut short in transit (or served half-written) is fetched again, up to
+    :data:`DOWNLOAD_ATTEMPTS` times; then the job is left alone on the server and the task
+    fails, so a retry can still fetch it.
+    """
+    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+        text = fetch()
+        try:
+            check(text)
+            return text
+        except TableParseError as err:
+            problem = err
+    raise RemoteServiceError(f"{what} was unreadable {DOWNLOAD_ATTEMPTS} times (kept on the server): {problem}")
 
 
 class RemoteJobMixin:

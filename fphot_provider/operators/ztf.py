@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict
 from pathlib import PurePosixPath
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from fphot_provider.exceptions import JobFailedError, JobTimeoutError, QueueFullError, ServiceThrottledError
 from fphot_provider.hooks.ztf import ZtfHook
-from fphot_provider.operators.base import ForcedPhotometryOperator
+from fphot_provider.operators.base import ForcedPhotometryOperator, download_checked
 from fphot_provider.parsers.ztf import parse_ztf
 from fphot_provider.storage import store_raw
 from fphot_provider.targets import JD_MINUS_MJD, QueryWindow
@@ -158,7 +159,8 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
             raise JobFailedError(f"ZTF request {row.req_id} for {target.name} failed ({row.describe_exit()})")
         pieces = list(job["pieces"])
         if row.has_lightcurve:
-            text = hook.download_lightcurve(row.lightcurve)
+            check = functools.partial(parse_ztf, target=target.name)
+            text = download_checked(lambda: hook.download_lightcurve(row.lightcurve), check, f"ZTF light curve {row.lightcurve}")
             name = PurePosixPath(row.lightcurve).name
             pieces.append(str(store_raw(self.root, self.service, target.safe_name, name, text)))
             self.log.info("stored ZTF request %s (%s, %d bytes) at %s", row.req_id, row.describe_exit(), len(text), pieces[-1])

@@ -132,3 +132,31 @@ def test_batch_over_100_targets_is_refused(run_dag, atlas_emulator: AtlasEmulato
     targets = [{"name": f"t{i}", "ra": i, "dec": 0} for i in range(101)]
     state, _, _ = run_dag("fphot_test_atlas_batch", {"targets": targets})
     assert state == "failed" and atlas_emulator.stats() == {}
+
+
+def test_truncated_result_is_fetched_again(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    from fphot_provider.emulators.common import FAULTS_KEY, Fault
+
+    atlas_emulator.server.app[FAULTS_KEY].add(Fault(status=200, truncate=True, path="/static/"))
+    state, tasks, _ = run_dag("fphot_test_atlas", CONF)
+    assert state == "success", tasks
+    assert [s for name, s in atlas_emulator.events() if name == "GET result"] == [200, 200]  # cut, then whole
+    assert not atlas_emulator.state.tasks
+
+
+def test_always_truncated_result_keeps_the_remote_task(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    from fphot_provider.emulators.common import FAULTS_KEY, Fault
+
+    atlas_emulator.server.app[FAULTS_KEY].add(Fault(status=200, truncate=True, count=10, path="/static/"))
+    state, tasks, _ = run_dag("fphot_test_atlas", CONF)
+    assert state == "failed" and tasks["fetch"] == "failed"
+    assert "DELETE delete" not in atlas_emulator.stats() and len(atlas_emulator.state.tasks) == 1
+    assert not (data_dir / "raw" / "atlas" / "test_target").exists()  # nothing half-written kept
+
+
+def test_slow_answers_within_the_timeout_are_fine(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+    from fphot_provider.emulators.common import FAULTS_KEY, Fault
+
+    atlas_emulator.server.app[FAULTS_KEY].add(Fault(status=200, delay=1.0, count=3, path="/queue/"))
+    state, tasks, _ = run_dag("fphot_test_atlas", CONF)
+    assert state == "success", tasks

@@ -16,13 +16,14 @@ from fphot_provider.operators.atlas import AtlasForcedPhotometryOperator
 from fphot_provider.operators.panstarrs import PanstarrsPhotometryOperator
 from fphot_provider.operators.processing import LightCurvePlotOperator, PhotometryProcessorOperator
 from fphot_provider.operators.ztf import ZtfForcedPhotometryOperator
+from fphot_provider.params import dec_param, ra_param
 
 SERVICES = ["atlas", "ztf", "panstarrs"]
 
 PARAMS = {
     "target_name": Param("SN 2023ixf", type="string", minLength=1, maxLength=200, title="Target name"),
-    "ra": Param(210.910674, type=["number", "string"], title="RA", description="Degrees (0-360) or hours 13:29:52.7"),
-    "dec": Param(54.3117, type=["number", "string"], title="Dec", description="Degrees (-90..90) or +47:11:43"),
+    "ra": ra_param(210.910674),
+    "dec": dec_param(54.3117),
     "mjd_min": Param(None, type=["null", "number", "string"], title="Window start", description="MJD or ISO date; empty: full history"),
     "mjd_max": Param(None, type=["null", "number", "string"], title="Window end", description="MJD or ISO date; empty: now"),
     "services": Param(SERVICES, type="array", items={"type": "string", "enum": SERVICES}, minItems=1, uniqueItems=True, title="Services"),

@@ -56,7 +56,7 @@ def test_only_the_chosen_services_run(run_dag, atlas_emulator: AtlasEmulator, zt
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"dec": 95}, "dec"), ({"ra": "25:00:00"}, "ra"), ({"mjd_min": 60300, "mjd_max": 60200}, "mjd_min"),
+    [({"mjd_min": 60300, "mjd_max": 60200}, "mjd_min"), ({"mjd_min": "yesterday"}, "mjd_min"),
      ({"target_name": "  "}, "target_name"), ({"sink": "ftp"}, "sink")],
 )
 def test_bad_input_fails_in_validate_before_any_request(
@@ -69,11 +69,16 @@ def test_bad_input_fails_in_validate_before_any_request(
     assert atlas_emulator.stats() == ztf_emulator.stats() == panstarrs_emulator.stats() == {}
 
 
-def test_param_schema_refuses_unknown_service(dagbag) -> None:
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"services": ["hubble"]}, "services"), ({"dec": 95}, "dec"), ({"dec": "95"}, "dec"), ({"ra": "25:00:00"}, "ra"),
+     ({"ra": 360}, "ra"), ({"snr_threshold": 0}, "snr_threshold")],
+)
+def test_param_schema_refuses_before_a_run_exists(dagbag, change, field) -> None:
     from airflow.sdk.exceptions import ParamValidationError
 
-    with pytest.raises(ParamValidationError, match="services"):
-        dagbag.get_dag("fphot_target").test(run_conf={**CONF, "services": ["hubble"]})
+    with pytest.raises(ParamValidationError, match=field):
+        dagbag.get_dag("fphot_target").test(run_conf={**CONF, **change})
 
 
 def test_airflow_dags_test_cli(

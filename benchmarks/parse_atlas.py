@@ -7,10 +7,13 @@ Target: parse_atlas within 2x of read_csv (it does the read plus detection, limi
 from __future__ import annotations
 
 import io
+import os
 import sys
-import time
 
 import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import best_of  # noqa: E402
 
 from fphot_provider.emulators.atlas_data import generate
 from fphot_provider.parsers.atlas import parse_atlas
@@ -25,15 +28,6 @@ def make_text(rows: int) -> str:
         body += generate(ra, 20.0, 50000, 60000).splitlines()[1:]
         ra += 1.0
     return "\n".join([header, *body[:rows]]) + "\n"
-
-
-def best_of(fn, repeat: int = 3) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

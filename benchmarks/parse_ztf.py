@@ -7,11 +7,14 @@ Target: parse_ztf within 2x of read_csv (it also converts units, limits and qual
 from __future__ import annotations
 
 import io
+import os
 import sys
-import time
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import best_of  # noqa: E402
 
 from fphot_provider.emulators import ztf_data
 from fphot_provider.parsers.ztf import parse_ztf
@@ -27,15 +30,6 @@ def make_text(rows: int) -> str:
         ra += 1.0
     cols = {name: np.concatenate([p[name] for p in parts])[:rows] for name in parts[0]}
     return ztf_data.render(cols, 0.0, 30.0, 2458194.5, 2461400.5)
-
-
-def best_of(fn, repeat: int = 3) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, Asset, AssetAlias, Param, task
 
+from fphot_provider.dag_defaults import default_args
 from fphot_provider.operators.atlas_batch import AtlasBatchForcedPhotometryOperator
 from fphot_provider.operators.panstarrs import PanstarrsPhotometryOperator
 from fphot_provider.operators.processing import PhotometryProcessorOperator
@@ -51,6 +52,7 @@ with DAG(
     params=PARAMS,
     render_template_as_native_obj=True,
     tags=["fphot", "monitoring"],
+    default_args=default_args(),
     doc_md=__doc__,
 ) as dag:
 

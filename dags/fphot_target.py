@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup, task
 
+from fphot_provider.dag_defaults import default_args
 from fphot_provider.operators.atlas import AtlasForcedPhotometryOperator
 from fphot_provider.operators.panstarrs import PanstarrsPhotometryOperator
 from fphot_provider.operators.processing import LightCurvePlotOperator, PhotometryProcessorOperator
@@ -44,6 +45,7 @@ with DAG(
     params=PARAMS,
     render_template_as_native_obj=True,
     tags=["fphot", "forced-photometry"],
+    default_args=default_args(),
     doc_md=__doc__,
 ) as dag:
 

@@ -110,6 +110,27 @@ def get_provider_info() -> dict[str, Any]:
                         "example": "/data/fphot",
                         "default": "",
                     },
+                    "task_retries": {
+                        "description": "Retries of the shipped DAGs' tasks (a retry re-attaches to its remote job).",
+                        "version_added": "0.1.0",
+                        "type": "integer",
+                        "example": "2",
+                        "default": "2",
+                    },
+                    "retry_delay_seconds": {
+                        "description": "First retry delay of the shipped DAGs' tasks (doubles each retry).",
+                        "version_added": "0.1.0",
+                        "type": "float",
+                        "example": "120",
+                        "default": "120",
+                    },
+                    "alert_notifier": {
+                        "description": "module:callable returning the notifier used for change alerts.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "my_pkg.alerts:slack_notifier",
+                        "default": "",
+                    },
                     "processors": {
                         "description": "JSON object adding data product types: {\"type\": \"module:function\"}.",
                         "version_added": "0.1.0",

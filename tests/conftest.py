@@ -26,6 +26,7 @@ os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__PARALLELISM"] = "4"
+os.environ["AIRFLOW__FPHOT__TASK_RETRIES"] = "0"  # tests assert first-try outcomes
 os.environ.pop("FPHOT_DATA_DIR", None)
 (_HOME / "dags").mkdir()
 for source in [*(REPO / "dags").glob("*.*"), *(REPO / "tests" / "dags").glob("*.py")]:

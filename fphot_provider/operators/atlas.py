@@ -15,6 +15,7 @@ from fphot_provider.exceptions import (
     QueueFullError,
     RemoteServiceError,
     ServiceThrottledError,
+    ServiceUnavailableError,
 )
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.operators.base import ForcedPhotometryOperator, download_checked
@@ -70,12 +71,20 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
         context["ti"].xcom_push(key=TASK_URL_KEY, value=task.url)
         self._task_url = task.url
         if not task.is_terminal:
-            task = hook.get_task(task.url)  # the fast path: small queries finish quickly
+            task = self._check_once(hook, task)
         if task.is_terminal:
             return self._complete(hook, task, target, window)
         if self.deferrable:
             self.defer(trigger=self._trigger(task.url), method_name="execute_complete")
         return self._complete(hook, self._poll_blocking(hook, task), target, window)
+
+    def _check_once(self, hook: AtlasHook, task: AtlasTask) -> AtlasTask:
+        """The fast path (small queries finish quickly); an outage here just means: wait."""
+        try:
+            return hook.get_task(task.url)
+        except ServiceUnavailableError as err:
+            self.log.warning("status check failed (%s); waiting for the task instead", err)
+            return task
 
     def _submit(self, hook: AtlasHook, context: Context, target: Target, window: QueryWindow) -> AtlasTask:
         key = self.job_key(context)

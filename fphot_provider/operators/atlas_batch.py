@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from fphot_provider.exceptions import JobFailedError, JobTimeoutError, QueueFullError, ServiceThrottledError
+from fphot_provider.exceptions import (
+    JobFailedError,
+    JobTimeoutError,
+    QueueFullError,
+    RemoteServiceError,
+    ServiceThrottledError,
+    ServiceUnavailableError,
+)
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.operators.atlas import QUEUE_FULL_WAIT, store_result
 from fphot_provider.operators.base import RemoteJobMixin
@@ -69,8 +76,12 @@ class AtlasBatchForcedPhotometryOperator(RemoteJobMixin, BaseOperator):
         targets, window = self._query()
         hook = AtlasHook(self.atlas_conn_id)
         urls = self.recall(context, URLS_KEY) or self._submit(hook, context, targets, window)
-        tasks = [hook.get_task(url) for url in urls]
-        if all(task.is_terminal for task in tasks):
+        try:
+            tasks = [_state(hook, url) for url in urls]
+        except ServiceUnavailableError as err:  # the check is only a shortcut: let the trigger wait out the outage
+            self.log.warning("status check failed (%s); waiting in the triggerer", err)
+            tasks = None
+        if tasks is not None and all(task is None or task.is_terminal for task in tasks):
             return self._complete(hook, tasks, targets, window)
         if not self.deferrable:
             raise JobFailedError("the batch operator waits in the triggerer only (deferrable=True)")
@@ -100,17 +111,33 @@ class AtlasBatchForcedPhotometryOperator(RemoteJobMixin, BaseOperator):
         if event.get("status") != "success":
             raise JobFailedError(f"waiting for the ATLAS batch failed: {event.get('message')}")
         targets, window = self._query()
-        tasks = [AtlasTask(**task) for task in event["tasks"]]
+        tasks = [None if task.get("vanished") else AtlasTask(**task) for task in event["tasks"]]
         return self._complete(AtlasHook(self.atlas_conn_id), tasks, targets, window)
 
-    def _complete(self, hook: AtlasHook, tasks: list[AtlasTask], targets: list[Target], window: QueryWindow) -> dict[str, Any]:
+    def _complete(
+        self, hook: AtlasHook, tasks: list[AtlasTask | None], targets: list[Target], window: QueryWindow
+    ) -> dict[str, Any]:
+        """Store every finished task; a failed or vanished one (None) is reported, the rest go on."""
         products, failures = [], []
         for task, target in zip(tasks, targets):
+            if task is None:
+                failures.append({"target": target.name, "error": "the ATLAS task vanished from the server (404)"})
+                continue
             try:
                 paths = store_result(hook, task, target, data_dir(self.data_dir), self.log)
-            except JobFailedError as err:
+            except (JobFailedError, RemoteServiceError) as err:
                 failures.append({"target": target.name, "error": str(err)})
                 continue
             products.append({"service": "atlas", "data_product_type": "atlas_photometry", "target": target.to_dict(),
                              "window": window.to_dict(), "raw_paths": [str(p) for p in paths], "task": asdict(task)})
         return {"products": products, "failures": failures}
+
+
+def _state(hook: AtlasHook, url: str) -> AtlasTask | None:
+    """The task's state, or None when the server no longer knows it (404)."""
+    try:
+        return hook.get_task(url)
+    except RemoteServiceError as err:
+        if err.status == 404:
+            return None
+        raise

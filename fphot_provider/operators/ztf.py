@@ -8,7 +8,13 @@ from dataclasses import asdict
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from fphot_provider.exceptions import JobFailedError, JobTimeoutError, QueueFullError, ServiceThrottledError
+from fphot_provider.exceptions import (
+    JobFailedError,
+    JobTimeoutError,
+    QueueFullError,
+    ServiceThrottledError,
+    ServiceUnavailableError,
+)
 from fphot_provider.hooks.ztf import ZtfHook
 from fphot_provider.operators.base import ForcedPhotometryOperator, download_checked
 from fphot_provider.parsers.ztf import parse_ztf
@@ -104,7 +110,11 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
     # --- wait ---------------------------------------------------------------------------------
     def _follow(self, context: Context, hook: ZtfHook, job: dict, target: Target, window: QueryWindow) -> dict:
         """Check once; finish if done, else wait (deferred or blocking)."""
-        row = self._find(self._requests(hook), job)
+        try:
+            row = self._find(self._requests(hook), job)
+        except ServiceUnavailableError as err:  # only a shortcut: the trigger waits out outages
+            self.log.warning("status check failed (%s); waiting for the request instead", err)
+            row = None
         if row is not None and row.is_terminal:
             return self._complete(context, hook, job, row, target, window)
         if self.deferrable:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from fphot_provider.exceptions import RemoteServiceError
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.triggers.base import PollingJobTrigger
 
@@ -57,7 +58,13 @@ class AtlasBatchJobTrigger(PollingJobTrigger):
             self._hook = AtlasHook(self.atlas_conn_id)
         for url in self.task_urls:
             if url not in self._done:
-                task = await self._hook.a_get_task(url)
+                try:
+                    task = await self._hook.a_get_task(url)
+                except RemoteServiceError as err:
+                    if err.status != 404:
+                        raise
+                    self._done[url] = {"url": url, "vanished": True}  # gone from the server: fails alone
+                    continue
                 if not task.is_terminal:
                     return None  # the queue runs in order: later tasks are not done either
                 self._done[url] = asdict(task)

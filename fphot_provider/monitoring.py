@@ -73,9 +73,11 @@ def detect_changes(
     start = float(new["mjd"].min())
     before = _usable(history)
     before = before[before["mjd"] < start]
+    keys = ["target", "service", "filter"]
+    history_of = {tuple(map(str, key)): rows for key, rows in before.groupby(keys, observed=True)}  # one pass
     alerts = []
-    for (target, service, band), rows in new.groupby(["target", "service", "filter"], observed=True):
-        past = before[(before["target"] == target) & (before["service"] == service) & (before["filter"] == band)]
+    for (target, service, band), rows in new.groupby(keys, observed=True):
+        past = history_of.get((str(target), str(service), str(band)), before.iloc[:0])
         alert = _check(str(target), str(service), str(band), past, rows, min_sigma, min_delta_mag, min_points)
         if alert is not None:
             alerts.append(alert)

@@ -76,7 +76,8 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
             return self._complete(hook, task, target, window)
         if self.deferrable:
             self.defer(trigger=self._trigger(task.url), method_name="execute_complete")
-        return self._complete(hook, self._poll_blocking(hook, task), target, window)
+        finished = self.poll_blocking(lambda: _if_terminal(hook.get_task(task.url)), f"ATLAS task {task.url}")
+        return self._complete(hook, finished, target, window)
 
     def _check_once(self, hook: AtlasHook, task: AtlasTask) -> AtlasTask:
         """The fast path (small queries finish quickly); an outage here just means: wait."""
@@ -135,18 +136,6 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
             deadline=time.time() + self.job_timeout.total_seconds(),
         )
 
-    def _poll_blocking(self, hook: AtlasHook, task: AtlasTask) -> AtlasTask:
-        """The ``deferrable=False`` fallback: the same backoff as the trigger, in this worker."""
-        deadline = time.monotonic() + self.job_timeout.total_seconds()
-        interval = self.poll_interval
-        while not task.is_terminal:
-            if time.monotonic() + interval > deadline:
-                raise JobTimeoutError(f"ATLAS task {task.url} not finished within {self.job_timeout}")
-            time.sleep(interval)
-            interval = min(self.max_poll_interval, interval * 1.5)
-            task = hook.get_task(task.url)
-        return task
-
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired: check the event, then finish like the fast path."""
         status = event.get("status")
@@ -171,6 +160,10 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
                 self.hook.delete_task(url)
             except Exception:  # noqa: BLE001 - best effort while being killed
                 self.log.warning("could not delete ATLAS task %s", url)
+
+
+def _if_terminal(task: AtlasTask) -> AtlasTask | None:
+    return task if task.is_terminal else None
 
 
 def store_result(hook: AtlasHook, task: AtlasTask, target: Target, root: Path, log: Any) -> list[Path]:

@@ -25,7 +25,7 @@ from fphot_provider.exceptions import (
 )
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.operators.atlas import QUEUE_FULL_WAIT, store_result
-from fphot_provider.operators.base import RemoteJobMixin
+from fphot_provider.operators.base import RemoteJobMixin, raw_product
 from fphot_provider.storage import data_dir
 from fphot_provider.targets import QueryWindow, Target
 from fphot_provider.triggers.atlas import AtlasBatchJobTrigger
@@ -128,8 +128,7 @@ class AtlasBatchForcedPhotometryOperator(RemoteJobMixin, BaseOperator):
             except (JobFailedError, RemoteServiceError) as err:
                 failures.append({"target": target.name, "error": str(err)})
                 continue
-            products.append({"service": "atlas", "data_product_type": "atlas_photometry", "target": target.to_dict(),
-                             "window": window.to_dict(), "raw_paths": [str(p) for p in paths], "task": asdict(task)})
+            products.append(raw_product("atlas", "atlas_photometry", target, window, paths, task=asdict(task)))
         return {"products": products, "failures": failures}
 
 

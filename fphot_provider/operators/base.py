@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
 from airflow.sdk import BaseOperator
 
-from fphot_provider.exceptions import RemoteServiceError, TableParseError
+from fphot_provider.exceptions import JobTimeoutError, RemoteServiceError, TableParseError
 from fphot_provider.storage import data_dir
 from fphot_provider.targets import QueryWindow, Target
 
@@ -139,11 +139,32 @@ class ForcedPhotometryOperator(RemoteJobMixin, BaseOperator):
 
     def product(self, target: Target, window: QueryWindow, raw_paths: list[Path], **extra: Any) -> dict[str, Any]:
         """The raw product returned through XCom to the processor (no paths: a valid empty answer)."""
-        return {
-            "service": self.service,
-            "data_product_type": self.data_product_type,
-            "target": target.to_dict(),
-            "window": window.to_dict(),
-            "raw_paths": [str(path) for path in raw_paths],
-            **extra,
-        }
+        return raw_product(self.service, self.data_product_type, target, window, raw_paths, **extra)
+
+    def poll_blocking(self, check: Callable[[], Any], what: str) -> Any:
+        """The ``deferrable=False`` fallback: ``check()`` until it returns a result, with the
+        trigger's backoff (x1.5 up to ``max_poll_interval``) and the job deadline, in this worker."""
+        deadline = time.monotonic() + self.job_timeout.total_seconds()
+        interval = self.poll_interval
+        while True:
+            if time.monotonic() + interval > deadline:
+                raise JobTimeoutError(f"{what} not finished within {self.job_timeout}")
+            time.sleep(interval)
+            interval = min(self.max_poll_interval, interval * 1.5)
+            result = check()
+            if result is not None:
+                return result
+
+
+def raw_product(
+    service: str, data_product_type: str, target: Target, window: QueryWindow, raw_paths: list[Path], **extra: Any
+) -> dict[str, Any]:
+    """The dict a fetch operator hands the processor through XCom."""
+    return {
+        "service": service,
+        "data_product_type": data_product_type,
+        "target": target.to_dict(),
+        "window": window.to_dict(),
+        "raw_paths": [str(path) for path in raw_paths],
+        **extra,
+    }

@@ -119,7 +119,8 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
             return self._complete(context, hook, job, row, target, window)
         if self.deferrable:
             self.defer(trigger=self._trigger(job), method_name="execute_complete")
-        return self._complete(context, hook, job, self._poll_blocking(hook, job), target, window)
+        row = self.poll_blocking(lambda: _terminal(self._find(self._requests(hook), job)), f"ZTF request {job}")
+        return self._complete(context, hook, job, row, target, window)
 
     @staticmethod
     def _find(rows: list[wire.ZtfRequest], job: dict) -> wire.ZtfRequest | None:
@@ -133,18 +134,6 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
             exclude=job["exclude"], ztf_conn_id=self.ztf_conn_id, poll_interval=self.poll_interval,
             max_poll_interval=self.max_poll_interval, deadline=time.time() + self.job_timeout.total_seconds(),
         )
-
-    def _poll_blocking(self, hook: ZtfHook, job: dict) -> wire.ZtfRequest:
-        deadline = time.monotonic() + self.job_timeout.total_seconds()
-        interval = self.poll_interval
-        while True:
-            if time.monotonic() + interval > deadline:
-                raise JobTimeoutError(f"ZTF request for {job} not finished within {self.job_timeout}")
-            time.sleep(interval)
-            interval = min(self.max_poll_interval, interval * 1.5)
-            row = self._find(self._requests(hook), job)
-            if row is not None and row.is_terminal:
-                return row
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired.
@@ -196,3 +185,7 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
 def _job_fields(event: dict[str, Any]) -> dict[str, Any]:
     """The request description a ZtfJobTrigger puts in its event."""
     return {key: event.get(key) for key in ("ra", "dec", "jd_start", "jd_end", "req_id", "exclude")}
+
+
+def _terminal(row: wire.ZtfRequest | None) -> wire.ZtfRequest | None:
+    return row if row is not None and row.is_terminal else None

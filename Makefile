@@ -1,8 +1,10 @@
-.PHONY: setup demo test bench
+.PHONY: setup demo tom-demo test bench
 setup:
 	scripts/setup.sh
 demo:
 	scripts/demo.sh
+tom-demo:
+	scripts/tom_demo.sh
 test:
 	scripts/test.sh
 bench:
@@ -11,3 +13,4 @@ bench:
 	.venv/bin/python benchmarks/parse_ztf.py
 	.venv/bin/python benchmarks/sql_upsert.py
 	.venv/bin/python benchmarks/deferred_jobs.py
+	.venv/bin/python benchmarks/tom_sink.py

@@ -39,20 +39,21 @@ def _connection(conn_type: str, hook: str, name: str, behaviour: dict, fields: d
     }
 
 
-CONNECTIONS = [
-    _connection(
-        "fphot_atlas",
-        "fphot_provider.hooks.atlas.AtlasHook",
-        "ATLAS forced photometry",
-        {
-            "hidden-fields": ["schema", "port"],
-            "relabeling": {"host": "Base URL", "login": "Username (optional)", "password": "API token or password"},
-            "placeholders": {
-                "host": "https://fallingstar-data.com/forcedphot",
-                "login": "leave empty when the password field holds an API token",
-                "password": "API token (or the account password when a username is given)",
-            },
+def _token_connection(conn_type: str, hook: str, name: str, host: str, password_hint: str) -> dict:
+    """A service reached with an API token, or with login + password exchanged for one."""
+    return _connection(conn_type, hook, name, {
+        "hidden-fields": ["schema", "port"],
+        "relabeling": {"host": "Base URL", "login": "Username (optional)", "password": "API token or password"},
+        "placeholders": {
+            "host": host, "login": "leave empty when the password field holds an API token", "password": password_hint,
         },
+    })
+
+
+CONNECTIONS = [
+    _token_connection(
+        "fphot_atlas", "fphot_provider.hooks.atlas.AtlasHook", "ATLAS forced photometry",
+        "https://fallingstar-data.com/forcedphot", "API token (or the account password when a username is given)",
     ),
     _connection(
         "fphot_ztf",
@@ -86,6 +87,10 @@ CONNECTIONS = [
             "relabeling": {"host": "Base URL", "password": "MAST token (optional)"},
             "placeholders": {"host": "https://catalogs.mast.stsci.edu/api/v0.1/panstarrs"},
         },
+    ),
+    _token_connection(
+        "fphot_tom", "fphot_provider.hooks.tom.TomHook", "TOM Toolkit (tom sink)",
+        "https://tom.example.org", "API token (TOM profile page), or the password of the username",
     ),
 ]
 

@@ -18,23 +18,7 @@ echo "== metadata DB ($AIRFLOW_HOME)"
 airflow db migrate > "$DEMO/db-migrate.log" 2>&1
 
 echo "== service emulators on loopback"
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
-start_emulator() {  # service -> prints its base URL once it listens
-  rm -f "$DEMO/$1.url"
-  fphot emulator "$1" --port 0 --url-file "$DEMO/$1.url" --queue-seconds 2 --run-seconds 3 > "$DEMO/$1-emulator.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 100); do [ -s "$DEMO/$1.url" ] && break; sleep 0.1; done
-  echo "   $1: $(cat "$DEMO/$1.url")" >&2
-  cat "$DEMO/$1.url"
-}
-ATLAS_URL=$(start_emulator atlas)
-ZTF_URL=$(start_emulator ztf)
-PS1_URL=$(start_emulator panstarrs)
-# The only change to go live: point these Connections at the real services (see README).
-export AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT="{\"conn_type\": \"fphot_atlas\", \"host\": \"$ATLAS_URL\", \"password\": \"demo-token\"}"
-export AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT="{\"conn_type\": \"fphot_panstarrs\", \"host\": \"$PS1_URL/api/v0.1/panstarrs\"}"
-export AIRFLOW_CONN_FPHOT_ZTF_DEFAULT="{\"conn_type\": \"fphot_ztf\", \"host\": \"$ZTF_URL\", \"login\": \"demo@example.org\", \"password\": \"demo-userpass\"}"
+source scripts/emulators.sh
 
 # The whole history (PanSTARRS 2010-2014, ATLAS 2015-, ZTF 2018-) up to the end of 2023.
 CONF='{"target_name": "SN 2023ixf", "ra": 210.910674, "dec": 54.3117, "mjd_min": "2009-06-01", "mjd_max": "2023-12-31"}'

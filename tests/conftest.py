@@ -156,7 +156,17 @@ def run_dag(dagbag):
 
     def run(dag_id: str, conf: dict, **kwargs: object) -> tuple[str, dict[str, str], object]:
         dag = dagbag.get_dag(dag_id)
-        dr = dag.test(run_conf=conf, **kwargs)
+        # process_params() writes the run's conf into the Param objects of the DAG and of its
+        # tasks; under dag.test() tasks run in this process, so a value would leak into the
+        # next test's run. Keep the defaults and put them back.
+        holders = [dag.params, *(task.params for task in dag.tasks)]
+        defaults = [{key: holder.get_param(key).value for key in holder} for holder in holders]
+        try:
+            dr = dag.test(run_conf=conf, **kwargs)
+        finally:
+            for holder, values in zip(holders, defaults, strict=True):
+                for key, value in values.items():
+                    holder.get_param(key).value = value
         states: dict[str, str] = {}
         for ti in dr.get_task_instances():  # mapped tasks: the worst state of their instances
             state = str(ti.state)
@@ -164,3 +174,24 @@ def run_dag(dagbag):
         return str(dr.state), states, dr
 
     return run
+
+
+@pytest.fixture(scope="session")
+def tom_server() -> Iterator[object]:
+    """A real TOM Toolkit on loopback (its own venv, new project and SQLite DB per session)."""
+    from tests.tom.server import make_tom
+
+    server = make_tom()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tom(tom_server, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
+    """The session's TOM as Connection ``fphot_tom`` (login + password, fast retries)."""
+    from tests.tom.server import PASSWORD, USER
+
+    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_TOM", json.dumps({
+        "conn_type": "fphot_tom", "host": tom_server.url, "login": USER, "password": PASSWORD, "extra": FAST_EXTRAS,
+    }))
+    return tom_server

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import threading
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -49,7 +50,7 @@ class FphotHttpHook(BaseHook):
         self._timeout = timeout
         self._retry = retry
         self._conn: Connection | None = None
-        self._session: requests.Session | None = None
+        self._local = threading.local()  # one requests.Session per thread (sinks post in parallel)
         self.sleep = time.sleep  # swapped by tests that count waits instead of waiting
         self.async_sleep = asyncio.sleep
 
@@ -156,13 +157,16 @@ class FphotHttpHook(BaseHook):
         return wait
 
     def _send(self, request: HttpRequest) -> HttpResponse:
-        if self._session is None:
-            self._session = requests.Session()
-        answer = self._session.request(
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        answer = session.request(
             request.method,
             request.url,
             params=request.params or None,
             data=request.data,
+            json=request.json,
+            files=request.files,
             headers=request.headers,
             auth=request.basic_auth,
             timeout=self.timeout,
@@ -171,6 +175,8 @@ class FphotHttpHook(BaseHook):
         return HttpResponse(answer.status_code, headers, answer.content)
 
     async def _a_send(self, request: HttpRequest) -> HttpResponse:
+        if request.files:
+            raise NotImplementedError("multipart uploads are sent by the sync transport only")
         headers = dict(request.headers)
         if request.basic_auth:
             headers["Authorization"] = basic_auth_header(*request.basic_auth)
@@ -181,6 +187,7 @@ class FphotHttpHook(BaseHook):
                 request.url,
                 params=request.params or None,
                 data=request.data,
+                json=request.json,
                 headers=headers,
             ) as answer:
                 body = await answer.read()

@@ -45,7 +45,7 @@ class PhotometryProcessorOperator(BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         table = process_product(self.product, **self.parser_options)
         sink = get_sink(self.sink, root=self.data_dir)
-        result = sink.write(table)
+        result = sink.write_product(table, self.product)
         dropped = table.attrs.get("duplicates_dropped", 0)
         if dropped:
             self.log.warning("%s listed %d exposures twice; kept one row each", self.product["service"], dropped)

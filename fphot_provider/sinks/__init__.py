@@ -1,4 +1,4 @@
-"""Sinks by name: ``file`` (Parquet/CSV, the default) and ``sql`` (SQLite/PostgreSQL).
+"""Sinks by name: ``file`` (Parquet/CSV, the default), ``sql`` (SQLite/PostgreSQL), ``tom`` (TOM Toolkit).
 
 Chosen in one place, from a spec string: ``kind`` or ``kind:option=value,option=value`` (e.g.
 ``file:format=csv``, ``file:root=/data/fphot``, ``sql:conn_id=fphot_db,table=photometry``). Classes are imported lazily, so an optional sink's dependencies
@@ -16,6 +16,7 @@ from fphot_provider.sinks.base import Sink, WriteResult
 SINKS: dict[str, str] = {
     "file": "fphot_provider.sinks.file:FileSink",
     "sql": "fphot_provider.sinks.sql:SqlSink",
+    "tom": "fphot_provider.sinks.tom:TomSink",
 }
 
 __all__ = ["SINKS", "Sink", "WriteResult", "get_sink", "parse_spec"]

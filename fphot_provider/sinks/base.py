@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from fphot_provider.photometry import KEY, SCHEMA, conform
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,14 @@ class Sink(ABC):
     def write(self, table: pd.DataFrame) -> WriteResult:
         """Upsert the rows of ``table`` (any number of targets)."""
 
+    def write_product(self, table: pd.DataFrame, product: dict[str, Any]) -> WriteResult:
+        """Store ``table``, parsed from the raw ``product`` of a fetch task.
+
+        Sinks that keep raw files too (the TOM's data products) override this; the others only
+        need the rows.
+        """
+        return self.write(table)
+
     @abstractmethod
     def read(self, target: str) -> pd.DataFrame:
         """Return every stored row of ``target`` (schema columns first), empty if none."""
@@ -45,3 +57,25 @@ class Sink(ABC):
         """The latest stored MJD per service for ``target`` (incremental query windows)."""
         table = self.read(target)
         return {str(k): float(v) for k, v in table.groupby("service", observed=True)["mjd"].max().items()}
+
+
+def compare(existing: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Split ``new`` (one row per key) against ``existing``: rows new to it, rows whose values
+    changed, and how many are unchanged. Sinks merge with this, so all count alike."""
+    old_keys = pd.MultiIndex.from_frame(existing[KEY])
+    seen = pd.MultiIndex.from_frame(new[KEY]).isin(old_keys)
+    both = conform(new[seen]).sort_values(KEY).reset_index(drop=True)
+    if not len(both):
+        return new[~seen], both, 0
+    new_keys = pd.MultiIndex.from_frame(both[KEY])
+    old = conform(existing[old_keys.isin(new_keys)]).sort_values(KEY).reset_index(drop=True)
+    same = np.ones(len(both), dtype=bool)
+    for col in SCHEMA:
+        x, y = _comparable(old[col]), _comparable(both[col])
+        same &= ((x == y).fillna(False) | (x.isna() & y.isna())).to_numpy(dtype=bool)
+    return new[~seen], both[~same], int(same.sum())
+
+
+def _comparable(column: pd.Series) -> pd.Series:
+    """Categoricals with different category sets cannot be compared: compare their values."""
+    return column.astype("string") if isinstance(column.dtype, pd.CategoricalDtype) else column

@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from fphot_provider.exceptions import SinkError
 from fphot_provider.photometry import KEY, SCHEMA, conform, empty_table
-from fphot_provider.sinks.base import Sink, WriteResult
+from fphot_provider.sinks.base import Sink, WriteResult, compare
 from fphot_provider.storage import atomic_write, data_dir, locked
 from fphot_provider.targets import safe_name
 
@@ -84,33 +83,9 @@ def merge(existing: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, Writ
     exposure_id) so equal content gives equal files.
     """
     new = new.drop_duplicates(subset=KEY, keep="last")
-    old_keys = pd.MultiIndex.from_frame(existing[KEY])
-    new_keys = pd.MultiIndex.from_frame(new[KEY])
-    seen = new_keys.isin(old_keys)
-    inserted = int((~seen).sum())
-    replaced = existing[old_keys.isin(new_keys)]
-    updated = _count_changed(replaced, new[seen])
-    kept = existing[~old_keys.isin(new_keys)]
+    inserted, changed, unchanged = compare(existing, new)
+    kept = existing[~pd.MultiIndex.from_frame(existing[KEY]).isin(pd.MultiIndex.from_frame(new[KEY]))]
     frames = [f for f in (kept, new) if len(f)]
     merged = pd.concat(frames, ignore_index=True) if frames else existing
     merged = conform(merged.sort_values(["mjd", "service", "exposure_id"], kind="stable"))
-    return merged, WriteResult(inserted, updated, int(seen.sum()) - updated)
-
-
-def _comparable(column: pd.Series) -> pd.Series:
-    """Categoricals with different category sets cannot be compared: compare their values."""
-    return column.astype("string") if isinstance(column.dtype, pd.CategoricalDtype) else column
-
-
-def _count_changed(old: pd.DataFrame, new: pd.DataFrame) -> int:
-    """How many keys in both tables differ in any schema value."""
-    if not len(old):
-        return 0
-    cols = list(SCHEMA)
-    a = conform(old)[cols].sort_values(KEY).reset_index(drop=True)
-    b = conform(new)[cols].sort_values(KEY).reset_index(drop=True)
-    same = np.ones(len(a), dtype=bool)
-    for col in cols:
-        x, y = _comparable(a[col]), _comparable(b[col])
-        same &= ((x == y).fillna(False) | (x.isna() & y.isna())).to_numpy(dtype=bool)
-    return int((~same).sum())
+    return merged, WriteResult(len(inserted), len(changed), unchanged)

@@ -27,6 +27,9 @@ class HttpRequest:
     params: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    # multipart uploads, ``{field: (filename, bytes, content_type)}``; sync transport only
+    files: dict[str, tuple[str, bytes, str]] | None = None
     basic_auth: tuple[str, str] | None = None
     # A submit must not be replayed blindly: a lost answer may hide a created job.
     idempotent: bool = True

@@ -169,7 +169,7 @@ def test_connection_form_is_declared_in_provider_info() -> None:
 
     info = get_provider_info()
     types = {c["connection-type"]: c for c in info["connection-types"]}
-    assert set(types) == {"fphot_atlas", "fphot_ztf", "fphot_panstarrs"}
+    assert set(types) == {"fphot_atlas", "fphot_ztf", "fphot_panstarrs", "fphot_tom"}
     assert types["fphot_atlas"]["hook-class-name"] == "fphot_provider.hooks.atlas.AtlasHook"
     assert "timeout" in types["fphot_atlas"]["conn-fields"]
     json.dumps(info)  # the UI reads it as JSON

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import psycopg2
 import requests
 
 from tests.conftest import REPO
-from tests.helpers import wait_until
+from tests.helpers import free_port, wait_until
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 
@@ -35,12 +34,6 @@ def admin(statement: str) -> None:
         conn.cursor().execute(statement)
     finally:
         conn.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class AirflowCluster:

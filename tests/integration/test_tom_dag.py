@@ -1,0 +1,86 @@
+"""fphot_target with the tom sink, in real Airflow, against the three emulators and a real TOM."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from fphot_provider.sinks.tom import TomSink
+from fphot_provider.wire.tom import plotted
+
+CONF = {
+    "target_name": "SN 2023ixf", "ra": 210.910674, "dec": 54.311650, "mjd_min": 60000, "mjd_max": 60200,
+    "sink": "tom:create_targets=true",
+}
+
+
+def listed(server) -> list[dict]:  # noqa: ANN001
+    return server.api("/api/reduceddatums/", target_name="SN 2023ixf", data_type="photometry", limit=100000)["results"]
+
+
+def plotted_traces(server, target_id: int) -> dict[str, int]:  # noqa: ANN001
+    """Log in to the TOM in Chromium and read its light-curve plot: {trace name: points}."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.integration.test_ui import ARGS, ARTIFACTS, CHROMIUM
+    from tests.tom.server import PASSWORD, USER
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 1100})
+        page.goto(f"{server.url}/accounts/login/")
+        page.fill("input[name=login]", USER)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.goto(f"{server.url}/targets/{target_id}/?tab=photometry")
+        page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(d => (d.data || []).some(t => t.name === 'ATLAS.o'))")
+        traces = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(d => (d.data || [])"
+                               ".map(t => [t.name, (t.y || []).filter(v => v !== null).length]))")
+        page.screenshot(path=str(ARTIFACTS / "tom-light-curve.png"))
+        browser.close()
+    return dict(traces)
+
+
+def returns(dr, task_suffix: str) -> list[dict]:  # noqa: ANN001
+    """The return values of the ``*.process`` tasks of a run."""
+    return [ti.xcom_pull(task_ids=ti.task_id, map_indexes=ti.map_index) for ti in dr.get_task_instances()
+            if ti.task_id.endswith(task_suffix) and str(ti.state) == "success"]
+
+
+@pytest.mark.usefixtures("atlas_emulator", "ztf_emulator", "panstarrs_emulator")
+def test_photometry_lands_in_the_tom_once(run_dag, tom) -> None:  # noqa: ANN001
+    state, tasks, dr = run_dag("fphot_target", CONF)
+    assert state == "success", tasks
+
+    rows = TomSink().read("SN 2023ixf")
+    drawn = plotted(rows)
+    assert {r["service"] for r in returns(dr, ".process")} == {"atlas", "ztf", "panstarrs"}
+    assert len(rows) == sum(r["rows"] for r in returns(dr, ".process")) > 100
+    points = listed(tom)
+    assert len(points) == len(drawn)
+    assert {p["value"]["bandpass"] for p in points} == set(drawn["filter"].astype(str))
+    assert {p["source_name"] for p in points} == {"ATLAS", "ZTF"}  # PanSTARRS has no epoch in 2023
+    upper = drawn[~drawn["detected"]]
+    assert sum(p["value"]["brightness"] is None for p in points) == len(upper) > 0
+    limits = tom.shell(
+        "from tom_dataproducts.models import PhotometryReducedDatum as P;"
+        "print(sorted(round(v, 4) for v in P.objects.filter(target__name='SN 2023ixf', brightness__isnull=True)"
+        ".values_list('limit', flat=True)))"
+    )
+    assert limits == str(sorted(round(float(v), 4) for v in upper["limit_mag"]))
+    # The TOM's own light curve draws them: a trace per filter, and one of its limits.
+    traces = plotted_traces(tom, tom.api("/api/targets/", name="SN 2023ixf")["results"][0]["id"])
+    detected = Counter(drawn[drawn["detected"]]["filter"].astype(str))
+    assert {f: traces[f] for f in detected} == dict(detected)
+    assert sum(traces.get(f"{f} non-detection", 0) for f in detected) == len(upper)
+    products = tom.api("/api/dataproducts/", target_name="SN 2023ixf")["results"]
+    assert {"atlas_photometry", "ztf_photometry", "panstarrs_photometry"} <= {p["data_product_type"] for p in products}
+
+    state, tasks, dr = run_dag("fphot_target", CONF)
+    assert state == "success", tasks
+    assert all(r["inserted"] == 0 and r["updated"] == 0 for r in returns(dr, ".process"))
+    assert len(listed(tom)) == len(points)
+    assert len(tom.api("/api/dataproducts/", target_name="SN 2023ixf")["results"]) == len(products)

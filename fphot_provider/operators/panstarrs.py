@@ -16,7 +16,6 @@ from fphot_provider.wire import panstarrs as wire
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pandas as pd
     from airflow.sdk import Context
 
     from fphot_provider.targets import QueryWindow, Target

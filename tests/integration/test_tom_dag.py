@@ -15,8 +15,18 @@ CONF = {
 }
 
 
-def listed(server) -> list[dict]:  # noqa: ANN001
-    return server.api("/api/reduceddatums/", target_name="SN 2023ixf", data_type="photometry", limit=100000)["results"]
+def target_id(server, name: str) -> int:  # noqa: ANN001
+    """The TOM's id of ``name`` (the API's name filters match substrings)."""
+    return next(t["id"] for t in server.api("/api/targets/", name=name)["results"] if t["name"] == name)
+
+
+def listed(server, name: str = "SN 2023ixf") -> list[dict]:  # noqa: ANN001
+    """The target's photometry as the TOM's API lists it."""
+    return server.api("/api/reduceddatums/", target__id=target_id(server, name), data_type="photometry", limit=100000)["results"]
+
+
+def products_of(server, name: str = "SN 2023ixf") -> list[dict]:  # noqa: ANN001
+    return [p for p in server.api("/api/dataproducts/", target_name=name)["results"] if p["target"] == target_id(server, name)]
 
 
 def plotted_traces(server, target_id: int) -> dict[str, int]:  # noqa: ANN001
@@ -72,15 +82,46 @@ def test_photometry_lands_in_the_tom_once(run_dag, tom) -> None:  # noqa: ANN001
     )
     assert limits == str(sorted(round(float(v), 4) for v in upper["limit_mag"]))
     # The TOM's own light curve draws them: a trace per filter, and one of its limits.
-    traces = plotted_traces(tom, tom.api("/api/targets/", name="SN 2023ixf")["results"][0]["id"])
+    traces = plotted_traces(tom, target_id(tom, "SN 2023ixf"))
     detected = Counter(drawn[drawn["detected"]]["filter"].astype(str))
     assert {f: traces[f] for f in detected} == dict(detected)
     assert sum(traces.get(f"{f} non-detection", 0) for f in detected) == len(upper)
-    products = tom.api("/api/dataproducts/", target_name="SN 2023ixf")["results"]
+    products = products_of(tom)
     assert {"atlas_photometry", "ztf_photometry", "panstarrs_photometry"} <= {p["data_product_type"] for p in products}
 
     state, tasks, dr = run_dag("fphot_target", CONF)
     assert state == "success", tasks
     assert all(r["inserted"] == 0 and r["updated"] == 0 for r in returns(dr, ".process"))
     assert len(listed(tom)) == len(points)
-    assert len(tom.api("/api/dataproducts/", target_name="SN 2023ixf")["results"]) == len(products)
+    assert len(products_of(tom)) == len(products)
+
+
+@pytest.mark.usefixtures("atlas_emulator", "ztf_emulator", "panstarrs_emulator")
+def test_survey_monitor_updates_the_tom_night_by_night(run_dag, tom, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Two nights of the monitor into the TOM: incremental windows and change detection read the
+    TOM's batches; the second night adds a batch with the new points only."""
+    import json
+
+    import pendulum
+
+    calls = tmp_path / "notified.json"
+    monkeypatch.setenv("AIRFLOW__FPHOT__ALERT_NOTIFIER", "tests.recording_notifier:factory")
+    monkeypatch.setenv("FPHOT_TEST_NOTIFY_FILE", str(calls))
+    path = tmp_path / "targets.csv"
+    path.write_text("name,ra,dec\nSN 2023ixf monitor,210.910674,54.3117\nquiet,150.0,2.0\n")
+    conf = {"targets": f"csv:{path}", "sink": "tom:create_targets=true", "services": ["atlas", "ztf"],
+            "atlas_poll_seconds": 0.2, "ztf_poll_seconds": 0.2, "first_days": 60.0}
+    counts = []
+    for night in (pendulum.datetime(2023, 5, 10, tz="UTC"), pendulum.datetime(2023, 5, 25, tz="UTC")):
+        state, tasks, dr = run_dag("fphot_survey_monitor", conf, logical_date=night)
+        assert state == "success", tasks
+        rows = TomSink().read("SN 2023ixf monitor")
+        assert not rows.duplicated(subset=["service", "exposure_id"]).any()
+        points = listed(tom, "SN 2023ixf monitor")
+        assert len(points) == len(plotted(rows))
+        counts.append(len(points))
+    assert 0 < counts[0] < counts[1]
+    summary = next(t for t in dr.get_task_instances() if t.task_id == "report").xcom_pull(task_ids="report")
+    assert ("SN 2023ixf monitor", "new_detection") in {(a["target"], a["kind"]) for a in summary["alerts"]}
+    assert "SN 2023ixf monitor" in json.loads(calls.read_text())["summary"]
+    assert listed(tom, "quiet")

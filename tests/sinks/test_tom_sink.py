@@ -38,7 +38,8 @@ def reset(server) -> None:  # noqa: ANN001
 
 def points(server, target: str) -> list[dict]:  # noqa: ANN001
     """The target's photometry as the TOM's API lists it."""
-    return server.api("/api/reduceddatums/", target_name=target, data_type="photometry", limit=100000)["results"]
+    target_id = TomHook("fphot_tom").find_target(target)["id"]  # the API's name filter is a substring match
+    return server.api("/api/reduceddatums/", target__id=target_id, data_type="photometry", limit=100000)["results"]
 
 
 @pytest.fixture
@@ -109,7 +110,8 @@ def test_raw_files_become_data_products_once(sink: TomSink, tom, tmp_path: Path)
     first = sink.write_product(rows, product)
     second = sink.write_product(rows, product)
     assert first.inserted == len(rows) and (second.inserted, second.unchanged) == (0, len(rows))
-    products = tom.api("/api/dataproducts/", target_name="T")["results"]
+    products = [p for p in tom.api("/api/dataproducts/", target_name="T")["results"]
+                if p["target"] == TomHook("fphot_tom").find_target("T")["id"]]
     assert sorted(p["data_product_type"] for p in products) == ["atlas_photometry", "fphot_photometry"]
 
 

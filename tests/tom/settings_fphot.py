@@ -1,4 +1,5 @@
 
+# ruff: noqa: F821 - appended to a TOM's settings.py, where these names are defined
 # --- appended by fphot_provider's tests (the same lines the README asks TOM users to add) ---
 # The raw service files the tom sink uploads, and fphot's batch files. None of them is mapped in
 # DATA_PROCESSORS: the sink writes the points itself (a mapped raw type would draw them twice).

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fphot_provider.exceptions import ConfigurationError
 from fphot_provider.photometry import KEY, SCHEMA, conform
 
 
@@ -79,3 +80,13 @@ def compare(existing: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd
 def _comparable(column: pd.Series) -> pd.Series:
     """Categoricals with different category sets cannot be compared: compare their values."""
     return column.astype("string") if isinstance(column.dtype, pd.CategoricalDtype) else column
+
+
+def option_flag(name: str, value: bool | str) -> bool:
+    """A yes/no sink option from a spec string (``create_targets=true``); anything else is an error."""
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigurationError(f"sink: option {name} must be true or false, got {value!r}")

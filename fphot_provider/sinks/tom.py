@@ -25,13 +25,10 @@ import pandas as pd
 from fphot_provider.exceptions import ConfigurationError, SinkError
 from fphot_provider.hooks.tom import TomHook
 from fphot_provider.photometry import KEY, conform, empty_table
-from fphot_provider.sinks.base import Sink, WriteResult, compare
+from fphot_provider.sinks.base import Sink, WriteResult, compare, option_flag
 from fphot_provider.wire.tom import (
     TABLE_TYPE, batch_prefix, content_id, datums, distinct_points, extra_data,
 )
-
-TRUE = ("1", "true", "yes", "on")
-
 
 class TomSink(Sink):
     """Write photometry into a TOM through its REST API.
@@ -47,8 +44,8 @@ class TomSink(Sink):
     def __init__(self, conn_id: str = "fphot_tom", create_targets: bool | str = False,
                  include_flagged: bool | str = False, workers: int | str = 4, root: Any = None) -> None:
         self.hook = TomHook(conn_id)
-        self.create_targets = str(create_targets).lower() in TRUE
-        self.include_flagged = str(include_flagged).lower() in TRUE
+        self.create_targets = option_flag("create_targets", create_targets)
+        self.include_flagged = option_flag("include_flagged", include_flagged)
         self.workers = int(workers)
         if not 1 <= self.workers <= 32:
             raise ConfigurationError(f"sink: tom workers must be 1..32, got {self.workers}")
@@ -88,14 +85,19 @@ class TomSink(Sink):
 
     def _upload_raw(self, target: dict[str, Any], service: str, product_type: str, path: Path) -> None:
         content = path.read_bytes()
-        product, new = self.hook.upload(target["id"], content_id(target["id"], service, "raw", content),
-                                        product_type, path.name, content)
+        self._upload(target, content_id(target["id"], service, "raw", content), product_type, path.name, content)
+
+    def _upload(self, target: dict[str, Any], product_id: str, product_type: str, filename: str, content: bytes,
+                extra: str = "") -> dict[str, Any]:
+        """Upload a file once; refuse a type the TOM reduces itself (its points would be drawn twice)."""
+        product, new = self.hook.upload(target["id"], product_id, product_type, filename, content, extra)
         if new and self.hook.count_points(data_product__id=product["id"]):
             self.hook.delete_product(product["id"])
             raise ConfigurationError(
                 f"tom sink: the TOM reduced the {product_type!r} file itself (DATA_PROCESSORS maps that type), "
                 "so every point would be drawn twice; remove the type from DATA_PROCESSORS in the TOM's settings.py"
             )
+        return product
 
     def _write_service(self, target: dict[str, Any], service: str, rows: pd.DataFrame) -> WriteResult:
         batches = self._batches(target, service)
@@ -114,13 +116,10 @@ class TomSink(Sink):
     def _add_batch(self, target: dict[str, Any], service: str, rows: pd.DataFrame) -> None:
         content = _parquet(rows)
         points = datums(rows, target["id"], None, self.include_flagged)
-        product, new = self.hook.upload(
-            target["id"], content_id(target["id"], service, "batch", content), TABLE_TYPE,
+        product = self._upload(
+            target, content_id(target["id"], service, "batch", content), TABLE_TYPE,
             f"fphot_{service}_{len(rows)}_rows.parquet", content, extra_data(service, len(rows), distinct_points(points)),
         )
-        if new and self.hook.count_points(data_product__id=product["id"]):
-            self.hook.delete_product(product["id"])
-            raise ConfigurationError(f"tom sink: DATA_PROCESSORS of the TOM maps {TABLE_TYPE!r}; remove it")
         self._post(product, [{**point, "data_product": product["id"]} for point in points])
 
     def _replace_batch(self, target: dict[str, Any], service: str, batch: Batch, changed: pd.DataFrame) -> None:
@@ -130,10 +129,14 @@ class TomSink(Sink):
         self._add_batch(target, service, pd.concat([kept, changed], ignore_index=True))
 
     def _complete(self, target: dict[str, Any], batches: list[Batch]) -> None:
-        """Post the missing datums of batches a cut-off write left short (posting is idempotent)."""
-        for batch in batches:
-            if self.hook.count_points(data_product__id=batch.product["id"]) < batch.points:
-                self._post(batch.product, datums(batch.rows, target["id"], batch.product["id"], self.include_flagged))
+        """Post the missing datums of a batch a cut-off write left short (posting is idempotent).
+
+        Only the newest batch can be short: every write checks the points of each batch it
+        adds, and starts by completing this one, before it adds another.
+        """
+        if batches and self.hook.count_points(data_product__id=batches[-1].product["id"]) < batches[-1].points:
+            newest = batches[-1]
+            self._post(newest.product, datums(newest.rows, target["id"], newest.product["id"], self.include_flagged))
 
     def _post(self, product: dict[str, Any], points: list[dict[str, Any]]) -> None:
         """Post ``points`` in parallel, then check the TOM holds them all."""

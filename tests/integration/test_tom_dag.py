@@ -26,7 +26,8 @@ def listed(server, name: str = "SN 2023ixf") -> list[dict]:  # noqa: ANN001
 
 
 def products_of(server, name: str = "SN 2023ixf") -> list[dict]:  # noqa: ANN001
-    return [p for p in server.api("/api/dataproducts/", target_name=name)["results"] if p["target"] == target_id(server, name)]
+    wanted = target_id(server, name)
+    return [p for p in server.api("/api/dataproducts/", target_name=name)["results"] if p["target"] == wanted]
 
 
 def plotted_traces(server, target_id: int) -> dict[str, int]:  # noqa: ANN001

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from fphot_provider.emulators.common import Fault
-from fphot_provider.exceptions import ServiceUnavailableError, SinkError
+from fphot_provider.exceptions import ConfigurationError, ServiceUnavailableError, SinkError
 from fphot_provider.hooks.tom import TomApiError, TomHook
 from fphot_provider.parsers.atlas import parse_atlas
 from fphot_provider.sinks import get_sink
@@ -84,9 +84,26 @@ def test_flagged_rows_stay_in_the_file_but_are_not_drawn(sink: TomSink, tom) -> 
 
 def test_a_changed_row_replaces_its_point(sink: TomSink, tom) -> None:  # noqa: ANN001
     sink.write(table(n=3).assign(good=True))
-    sink.write(table(n=1).assign(good=True, mag=17.5))
+    result = sink.write(table(n=1).assign(good=True, mag=17.5))
+    assert (result.inserted, result.updated) == (0, 1)
     listed = sorted(points(tom, "T"), key=lambda p: p["timestamp"])
     assert [p["value"]["brightness"] for p in listed] == [17.5, 18.9, 18.9]
+    assert len(tom.api("/api/dataproducts/", target_name="T")["results"]) == 1  # the old batch is gone
+
+
+def test_a_type_the_tom_reduces_itself_is_refused_and_rolled_back(sink: TomSink, tom, tmp_path: Path) -> None:  # noqa: ANN001
+    """Every TOM maps ``photometry`` to its PhotometryProcessor: that upload makes points of its own."""
+    raw = tmp_path / "mine.csv"
+    raw.write_text("time,magnitude,error,filter\n60000.1,18.2,0.1,g\n60001.1,18.3,0.1,g\n")
+    product = {"service": "atlas", "data_product_type": "photometry", "target": {"name": "T"}, "raw_paths": [str(raw)]}
+    with pytest.raises(ConfigurationError, match="reduced the 'photometry' file itself.*DATA_PROCESSORS"):
+        sink.write_product(table(), product)
+    assert tom.api("/api/dataproducts/", target_name="T")["count"] == 0 and points(tom, "T") == []
+
+
+def test_yes_no_options_are_checked() -> None:
+    with pytest.raises(ConfigurationError, match="option create_targets must be true or false, got 'ture'"):
+        get_sink("tom:create_targets=ture")
 
 
 def test_a_short_batch_is_completed_on_the_next_write(sink: TomSink, tom) -> None:  # noqa: ANN001
@@ -110,8 +127,8 @@ def test_raw_files_become_data_products_once(sink: TomSink, tom, tmp_path: Path)
     first = sink.write_product(rows, product)
     second = sink.write_product(rows, product)
     assert first.inserted == len(rows) and (second.inserted, second.unchanged) == (0, len(rows))
-    products = [p for p in tom.api("/api/dataproducts/", target_name="T")["results"]
-                if p["target"] == TomHook("fphot_tom").find_target("T")["id"]]
+    wanted = TomHook("fphot_tom").find_target("T")["id"]
+    products = [p for p in tom.api("/api/dataproducts/", target_name="T")["results"] if p["target"] == wanted]
     assert sorted(p["data_product_type"] for p in products) == ["atlas_photometry", "fphot_photometry"]
 
 

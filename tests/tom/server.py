@@ -10,6 +10,7 @@ development server on a free loopback port.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -98,10 +99,15 @@ class TomServer:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=30)
 
-    def token(self) -> str:
+    @functools.cached_property
+    def _token(self) -> str:
         answer = requests.post(f"{self.url}/api/token-auth/", data={"username": USER, "password": PASSWORD}, timeout=10)
         answer.raise_for_status()
         return answer.json()["token"]
+
+    def token(self) -> str:
+        """The user's API token (asked for once)."""
+        return self._token
 
     def api(self, path: str, **params: object) -> dict:
         answer = requests.get(f"{self.url}{path}", params=params, headers={"Authorization": f"Token {self.token()}"}, timeout=30)

@@ -40,7 +40,8 @@ PARAMS = {
     "alert_sigma": Param(5.0, type="number", minimum=3, maximum=100, title="Change significance (sigma)"),
     "alert_delta_mag": Param(0.5, type="number", minimum=0, maximum=10, title="Brightening (mag)"),
     "atlas_poll_seconds": Param(60.0, type="number", exclusiveMinimum=0, title="ATLAS: first status check after (s)"),
-    "ztf_poll_seconds": Param(300.0, type="number", exclusiveMinimum=0, title="ZTF: first status check after (s)"),
+    "ztf_poll_seconds": Param(300.0, type="number", exclusiveMinimum=0, title="ZTF: first status check after (s)",
+                              description="never below [fphot] ztf_min_poll_seconds (120 s): the status page is slow"),
 }
 
 with DAG(
@@ -59,13 +60,16 @@ with DAG(
     @task
     def load(params: dict[str, Any] | None = None) -> dict[str, Any]:
         """Read and validate the targets; rejected rows go to the summary, not to a failure."""
+        from fphot_provider.exceptions import InvalidQueryError
+        from fphot_provider.failures import fail_fast
         from fphot_provider.sinks import parse_spec
         from fphot_provider.survey import load_targets
 
-        parse_spec(params["sink"])
-        targets, errors = load_targets(params["targets"])
-        if not targets:
-            raise ValueError(f"targets: no valid target in {params['targets']!r}: {errors[:5]}")
+        with fail_fast():  # a bad sink or target list fails at once, without retries
+            parse_spec(params["sink"])
+            targets, errors = load_targets(params["targets"])
+            if not targets:
+                raise InvalidQueryError("targets", f"no valid target in {params['targets']!r}: {errors[:5]}")
         return {"targets": targets, "errors": errors}
 
     @task

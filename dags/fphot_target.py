@@ -52,12 +52,14 @@ with DAG(
     @task
     def validate(params: dict[str, Any] | None = None) -> dict[str, Any]:
         """Fail fast, naming the field, before any service is asked anything."""
+        from fphot_provider.failures import fail_fast
         from fphot_provider.sinks import parse_spec
         from fphot_provider.targets import QueryWindow, Target
 
-        target = Target.parse(params["target_name"], params["ra"], params["dec"])
-        window = QueryWindow.parse(params["mjd_min"], params["mjd_max"])
-        parse_spec(params["sink"])
+        with fail_fast():  # bad input fails at once: a retry would meet the same values
+            target = Target.parse(params["target_name"], params["ra"], params["dec"])
+            window = QueryWindow.parse(params["mjd_min"], params["mjd_max"])
+            parse_spec(params["sink"])
         return {"target": target.to_dict(), "window": window.to_dict()}
 
     @task.branch
@@ -91,7 +93,8 @@ with DAG(
     )
 
     with TaskGroup("ztf") as ztf:
-        ztf_fetch = ZtfForcedPhotometryOperator(task_id="fetch", poll_interval=5, max_poll_interval=60, **query)
+        # Polls no more often than [fphot] ztf_min_poll_seconds (120 s): the status page is slow.
+        ztf_fetch = ZtfForcedPhotometryOperator(task_id="fetch", **query)
         PhotometryProcessorOperator(
             task_id="process",
             product=ztf_fetch.output,

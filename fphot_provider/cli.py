@@ -15,7 +15,7 @@ def _parse_command(args: argparse.Namespace) -> int:
     from fphot_provider.parsers import registry
 
     try:
-        text = Path(args.file).read_text(encoding="utf-8")
+        text = _read_text(Path(args.file), args.service)
         table = registry.parse(SERVICES[args.service], text, target=args.target or Path(args.file).stem,
                                snr_threshold=args.snr_threshold)
     except (OSError, FphotError) as err:
@@ -25,6 +25,25 @@ def _parse_command(args: argparse.Namespace) -> int:
     print(f"{len(table)} rows, {int(table['detected'].sum())} detections, {int((~table['good']).sum())} flagged",
           file=sys.stderr)
     return 0
+
+
+def _read_text(path: Path, service: str) -> str:
+    """The file's text, or a TableParseError saying why it cannot be a service's answer.
+
+    Every service answers with text that has at least a header: an empty file, a binary file or
+    one that is not UTF-8 is refused the same way for all of them.
+    """
+    from fphot_provider.exceptions import TableParseError
+
+    data = path.read_bytes()
+    if not data.strip():
+        raise TableParseError(f"{path} is empty; a {service} answer always has a header, even with no rows")
+    if b"\x00" in data:
+        raise TableParseError(f"{path} is binary; a {service} answer is text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise TableParseError(f"{path} is not UTF-8 text (byte {err.start}); a {service} answer is") from None
 
 
 def _write_table(table, fmt: str, output: str | None) -> None:  # noqa: ANN001 - a DataFrame

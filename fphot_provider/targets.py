@@ -77,8 +77,10 @@ class QueryWindow:
             end = round(_now_mjd() if now_mjd is None else now_mjd, 5)
         else:
             end = _parse_mjd("mjd_max", mjd_max)
-        if start > end:
-            raise InvalidQueryError("mjd_min", f"must be <= mjd_max ({start} > {end})")
+        if start >= end:
+            # ATLAS refuses mjd_max <= mjd_min ("mjd_max must be greater than mjd_min"); a window
+            # of no length asks no service anything useful.
+            raise InvalidQueryError("mjd_max", f"must be greater than mjd_min ({end} <= {start})")
         return cls(mjd_min=start, mjd_max=end)
 
     @classmethod

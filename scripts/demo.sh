@@ -12,6 +12,8 @@ export AIRFLOW__CORE__DAGS_FOLDER=$PWD/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__PARALLELISM=4
 export FPHOT_DATA_DIR=$DEMO/data
+# The emulators answer in seconds; the real ZTF status page refreshes hourly (floor 120 s by default).
+export AIRFLOW__FPHOT__ZTF_MIN_POLL_SECONDS=2
 PATH=$PWD/.venv/bin:$PATH
 
 echo "== metadata DB ($AIRFLOW_HOME)"

@@ -13,6 +13,7 @@ export AIRFLOW_HOME=$DEMO/airflow
 export AIRFLOW__CORE__DAGS_FOLDER=$PWD/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export FPHOT_DATA_DIR=$DEMO/data
+export AIRFLOW__FPHOT__ZTF_MIN_POLL_SECONDS=2  # emulators: no need for the real page's 120 s floor
 PATH=$PWD/.venv/bin:$PATH
 
 echo "== a new TOM Toolkit (first time: installs tomtoolkit into .cache/, about 1 min)"

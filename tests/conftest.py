@@ -27,6 +27,9 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__PARALLELISM"] = "4"
 os.environ["AIRFLOW__FPHOT__TASK_RETRIES"] = "0"  # tests assert first-try outcomes
+# The emulators answer at once: the 120 s politeness floor of the real ZTF status page would
+# only slow the suite (tests/test_politeness.py checks the shipped default).
+os.environ["AIRFLOW__FPHOT__ZTF_MIN_POLL_SECONDS"] = "0.2"
 os.environ.pop("FPHOT_DATA_DIR", None)
 (_HOME / "dags").mkdir()
 for source in [*(REPO / "dags").glob("*.*"), *(REPO / "tests" / "dags").glob("*.py")]:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import requests
 
 from fphot_provider.cli import main
@@ -39,6 +40,19 @@ def test_parse_atlas_to_json_and_parquet(tmp_path: Path, capsys) -> None:
 def test_parse_refuses_a_file_that_is_not_atlas(capsys) -> None:
     assert main(["parse", "atlas", str(DATA / "atlas" / "queue_201_response.json")]) == 2
     assert "not ATLAS forced photometry output" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("service", ["atlas", "ztf", "panstarrs"])
+@pytest.mark.parametrize(("content", "said"), [(b"", "is empty"), (b"  \r\n\n", "is empty"),
+                                               (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is binary"),
+                                               (b"MJD \xff\xfe caf\xe9", "is not UTF-8 text")])
+def test_unreadable_files_get_one_line_and_exit_2_for_every_service(tmp_path, capsys, service, content, said) -> None:
+    path = tmp_path / "answer.txt"
+    path.write_bytes(content)
+    assert main(["parse", service, str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert said in err and service in err and "Traceback" not in err
 
 
 def test_emulator_command_serves_the_protocol(tmp_path: Path) -> None:

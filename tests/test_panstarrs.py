@@ -87,6 +87,21 @@ def test_conversions_by_hand() -> None:
     assert set(table["time_ref"]) == {"mid"} and set(table["service"]) == {"panstarrs"}
 
 
+# MAST "PS1 Detection Flags" (table DetectionFlags): the values, not their positions in a list.
+DEFECTS = {"FAIL": 0x8, "POOR": 0x10, "SATSTAR": 0x80, "BADPSF": 0x400, "DEFECT": 0x800, "SATURATED": 0x1000,
+           "CR_LIMIT": 0x2000, "MOMENTS_FAILURE": 0x8000, "SKY_FAILURE": 0x10000, "SKYVAR_FAILURE": 0x20000}
+NOT_DEFECTS = {"PSFMODEL": 0x1, "FITTED": 0x4, "EXTERNAL": 0x200, "EXT_LIMIT": 0x4000, "BLEND": 0x100}
+
+
+@pytest.mark.parametrize(("name", "bit", "bad"), [*[(n, b, True) for n, b in DEFECTS.items()],
+                                                   *[(n, b, False) for n, b in NOT_DEFECTS.items()]])
+def test_info_flag_bits_by_their_detectionflags_values(name: str, bit: int, bad: bool) -> None:
+    row = f"1,11,1,55500.0,150,2,1e-4,1e-6,0.99,{bit | 0x4},0,0"
+    table = parse_panstarrs(detection_csv(row), target="T")
+    assert (table.loc[0, "flags"] == "info_flag_bad") is bad, name
+    assert bool(table.loc[0, "good"]) is not bad
+
+
 def test_tai_to_utc() -> None:
     assert np.allclose((np.array([55000.0, 57300.0]) - tai_to_utc_mjd([55000.0, 57300.0])) * 86400, [34, 36], atol=1e-3)
 
@@ -107,10 +122,21 @@ def test_header_only_answer_is_empty() -> None:
 
 
 # --- hook against the emulator --------------------------------------------------------------------
-def register(emulator: PanstarrsEmulator, *offsets_arcsec: float) -> list[PsObject]:
+def register(emulator: PanstarrsEmulator, *offsets_arcsec: float, artifact_at: float | None = None) -> list[PsObject]:
     objects = [PsObject(object_id(RA, DEC + o / 3600, k), RA, DEC + o / 3600, 18.0 + k) for k, o in enumerate(offsets_arcsec)]
+    if artifact_at is not None:  # a single-detection artifact (nDetections = 1)
+        k = len(objects)
+        objects.append(PsObject(object_id(RA, DEC + artifact_at / 3600, k), RA, DEC + artifact_at / 3600, 20.0, artifact=True))
     emulator.state.registered = objects
     return objects
+
+
+def test_cone_filter_drops_single_detection_artifacts(panstarrs_emulator) -> None:
+    register(panstarrs_emulator, 0.5, artifact_at=0.05)
+    everything = PanstarrsHook().cone("mean", RA, DEC, 2 / 3600, columns=wire.OBJECT_COLUMNS)
+    kept = PanstarrsHook().cone("mean", RA, DEC, 2 / 3600, columns=wire.OBJECT_COLUMNS, **{"nDetections.gt": "1"})
+    assert sorted(everything["nDetections"])[0] == 1 and len(everything) == 2
+    assert len(kept) == 1 and kept.loc[0, "nDetections"] > 1
 
 
 @pytest.mark.parametrize(("offsets", "radius", "found"), [((), 5, 0), ((0.2,), 5, 1), ((0.2, 1.5, 3.0, 8.0), 5, 3)])
@@ -164,6 +190,16 @@ def test_operator_keeps_the_nearest_and_records_it(run_dag, panstarrs_emulator, 
     table = FileSink(data_dir).read("ps1 target")
     assert len(table) > 30 and set(table["raw_objID"].astype(int)) == {objects[1].obj_id}
     assert set(table["filter"]) <= {"PS1.g", "PS1.r", "PS1.i", "PS1.z", "PS1.y"}
+
+
+@pytest.mark.airflow
+def test_operator_never_picks_a_single_detection_artifact(run_dag, panstarrs_emulator) -> None:
+    """Asked with nDetections.gt=1 (MAST's PS1 notebook, SkyPortal): the nearer artifact is not "the nearest"."""
+    objects = register(panstarrs_emulator, 0.8, artifact_at=0.05)
+    state, tasks, dr = run_dag("fphot_test_panstarrs", CONF)
+    assert state == "success", tasks
+    product = next(t for t in dr.get_task_instances() if t.task_id == "fetch").xcom_pull(task_ids="fetch")
+    assert [o["objID"] for o in product["objects"]] == [objects[0].obj_id]
 
 
 @pytest.mark.airflow

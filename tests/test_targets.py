@@ -60,7 +60,10 @@ def test_bad_target_names_the_field_and_range(name, ra, dec, field, hint) -> Non
 
 
 BAD_WINDOWS = [
-    (60100, 60000, "mjd_min", "<= mjd_max"),
+    (60100, 60000, "mjd_max", "greater than mjd_min"),
+    # ATLAS refuses mjd_max == mjd_min ("mjd_max must be greater than mjd_min"): so do we, first.
+    (60000, 60000, "mjd_max", "greater than mjd_min"),
+    ("2023-05-19", 60083.0, "mjd_max", "greater than mjd_min"),
     (2460000, None, "mjd_min", "MJD 44239"),  # a JD where an MJD belongs
     (60000, 2460100.5, "mjd_max", "MJD 44239"),
     ("yesterday", 60000, "mjd_min", "ISO date"),

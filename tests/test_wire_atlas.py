@@ -101,7 +101,13 @@ def test_retry_after_http_date() -> None:
     [
         (401, recorded("queue_401_invalid_token_response.json"), "submit", LoginError, "Invalid token."),
         (400, recorded("api_token_auth_400_bad_credentials_response.json"), "token", LoginError, "Unable to log in"),
-        (400, {"non_field_errors": ["too many queued"]}, "submit", QueueFullError, "too many queued"),
+        # The real server's queue-cap text: a plain string (atlasserver, DESIGN section 3).
+        (400, {"non_field_errors": "ERROR: You have too many queued tasks (497 queued + 5 requested > 500)."},
+         "submit", QueueFullError, "497 queued"),
+        # Another non_field_errors refusal is an invalid request, not a full queue.
+        (400, {"non_field_errors": ["Either mpc_name or ra and dec must be given."]}, "submit", RemoteServiceError,
+         "mpc_name"),
+        (400, {"mjd_max": ["mjd_max must be greater than mjd_min"]}, "submit", RemoteServiceError, "greater than"),
         (400, {"ra": ["A valid number is required."]}, "submit", RemoteServiceError, "ra: A valid number"),
         (404, {"detail": "Not found."}, "status", RemoteServiceError, "Not found."),
     ],
@@ -110,6 +116,7 @@ def test_check_response_maps_errors(status, body, what, error, text) -> None:
     with pytest.raises(error, match=text) as err:
         wire.check_response(response(status, body), what)
     assert err.value.status == status
+    assert type(err.value) is error  # a refusal that is not the cap must not wait as if the queue were full
 
 
 def test_only_the_connection_origin_gets_credentials() -> None:

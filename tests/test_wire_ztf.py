@@ -63,16 +63,45 @@ def test_read_status_rows() -> None:
     assert rows[1].exitcode is None and not rows[1].is_terminal and rows[1].lightcurve is None
 
 
+# SkyPortal's ZTF_PHOTOMETRY_CODES and its rule: download for every code but 63, 64, 65, 255.
+WITH_LIGHTCURVE = [0, 52, 56, 57, 58, 59, 60, 61, 62]
+
+
 @pytest.mark.parametrize(
-    ("code", "terminal", "lightcurve", "empty", "failed", "partial"),
-    [(0, True, True, False, False, False), (62, True, True, False, False, False), (52, True, True, False, False, True),
-     (63, True, False, True, False, False), (65, True, False, False, True, False), (255, True, False, False, True, False),
-     (54, True, False, False, True, False)],
+    ("code", "lightcurve", "empty", "failed", "partial", "warning"),
+    [(0, True, False, False, False, None), (52, True, False, False, True, None),
+     *[(code, True, False, False, False, str(code)) for code in range(56, 63)],
+     (63, False, True, False, False, None), (64, False, False, True, False, None),
+     (65, False, False, True, False, None), (255, False, False, True, False, None)],
 )
-def test_exit_codes(code, terminal, lightcurve, empty, failed, partial) -> None:
-    row = wire.read_status(status_page([*ROW[:9], str(code), ROW[10] if code in (0, 52, 62) else ""]))[0]
+def test_exit_codes(code, lightcurve, empty, failed, partial, warning) -> None:
+    row = wire.read_status(status_page([*ROW[:9], str(code), ROW[10] if code in WITH_LIGHTCURVE else ""]))[0]
     assert (row.is_terminal, row.has_lightcurve, row.is_empty, row.is_failed, row.is_partial) == (
-        terminal, lightcurve, empty, failed, partial)
+        True, lightcurve, empty, failed, partial)
+    assert (row.warning is None) == (warning is None)
+    if warning:
+        assert row.warning.startswith(f"exit code {warning}: one or more epochs") or code == 62
+
+
+def test_failure_codes_say_what_they_mean() -> None:
+    meanings = {64: "catastrophic", 65: "end JD is before the survey start", 255: "database"}
+    for code, text in meanings.items():
+        row = wire.read_status(status_page([*ROW[:9], str(code), ""]))[0]
+        assert text in row.describe_exit()
+
+
+def test_ended_without_exit_code_is_terminal_and_failed() -> None:
+    """IRSA's example: a job is done once ``ended`` is set."""
+    row = wire.read_status(status_page([*ROW[:9], "", ""]))[0]
+    assert row.is_terminal and row.is_failed and "without an exit code" in row.describe_exit()
+
+
+def test_single_and_batch_requests_have_their_own_status_pages() -> None:
+    single = wire.status_request(BASE, CREDS)
+    batch = wire.status_request(BASE, CREDS, batch=True)
+    assert single.url == f"{BASE}/cgi-bin/getForcedPhotometryRequests.cgi"
+    assert batch.url == f"{BASE}/cgi-bin/getBatchForcedPhotometryRequests.cgi"
+    assert single.params["option"] == "All recent jobs" and single.params["action"] == "Query Database"
 
 
 def test_no_records_even_with_http_400_is_an_empty_list() -> None:
@@ -103,6 +132,17 @@ def test_match_by_position_and_window_within_the_echo_rounding() -> None:
     assert wire.match_request(rows, 256.7276, 30.2715, 2459000.5, 2459100.5) is None
     assert wire.match_request(rows, 256.7275, 30.2715, 2459000.5, 2459101.5) is None
     assert wire.match_request(rows, 0, 0, 0, 0, req_id=15000) is older
+    # IRSA's example client matches within 1e-5: so do we (2e-5 away is another request).
+    assert wire.match_request(rows, 256.727509, 30.271509, 2459000.500009, 2459100.499991).req_id == 15274
+    assert wire.match_request(rows, 256.72752, 30.2715, 2459000.5, 2459100.5) is None
+
+
+def test_a_reset_start_still_matches() -> None:
+    """Exit code 62: the row may list the survey start instead of the start we asked for."""
+    reset = ["15300", "256.727500", "30.271500", "2458194.500000", "2459100.500000", *ROW[5:9], "62", ROW[10]]
+    rows = wire.read_status(status_page(reset))
+    assert wire.match_request(rows, 256.7275, 30.2715, 2455000.5, 2459100.5).req_id == 15300
+    assert wire.match_request(rows, 256.7275, 30.2715, 2458300.5, 2459100.5) is None  # a start after it does not
 
 
 def test_lightcurve_path_cannot_leave_the_service() -> None:

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from fphot_provider.emulators import atlas_data
 from fphot_provider.emulators.common import base_app, json_error
+from fphot_provider.emulators.sky import SkyAnchors, separation_arcsec
 
 NO_DATA = "No data returned"
 STATE_KEY = web.AppKey("atlas_state", "AtlasState")
@@ -58,20 +59,17 @@ class AtlasState:
     next_id: int = 1
     recorded: list[tuple[float, float, str]] = field(default_factory=list)
     errors: list[tuple[float, float, str]] = field(default_factory=list)
+    # Positions whose tasks someone deletes elsewhere (the web page) right after submission.
+    deleted_elsewhere: list[tuple[float, float, bool]] = field(default_factory=list)
+    sky: SkyAnchors = field(default_factory=SkyAnchors)
     clock: Any = time.time
 
     def lookup(self, table: list[tuple[float, float, str]], ra: float, dec: float) -> str | None:
         """The entry registered within 1 arcsec of (ra, dec), if any."""
         for r, d, value in table:
-            if _separation_deg(r, d, ra, dec) < 1 / 3600:
+            if separation_arcsec(r, d, ra, dec) < 1:
                 return value
         return None
-
-
-def _separation_deg(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
-    r1, d1, r2, d2 = map(math.radians, (ra1, dec1, ra2, dec2))
-    cos = math.sin(d1) * math.sin(d2) + math.cos(d1) * math.cos(d2) * math.cos(r1 - r2)
-    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 
 def _iso(epoch: float) -> str:
@@ -151,9 +149,8 @@ def _result_text(state: AtlasState, task: dict[str, Any]) -> str:
     recorded = state.lookup(state.recorded, task["ra"], task["dec"])
     if recorded is not None:
         return _filter_rows(recorded, task["mjd_min"], task["mjd_max"])
-    return atlas_data.generate(
-        task["ra"], task["dec"], task["mjd_min"], task["mjd_max"], use_reduced=task["use_reduced"]
-    )
+    ra, dec = state.sky.anchor(task["ra"], task["dec"])
+    return atlas_data.generate(ra, dec, task["mjd_min"], task["mjd_max"], use_reduced=task["use_reduced"])
 
 
 def _filter_rows(text: str, mjd_min: float, mjd_max: float) -> str:
@@ -204,6 +201,19 @@ def _bool(value: Any, default: bool) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
+MAX_COMMENT = 300
+
+
+def _refused(form: Any) -> web.Response | None:
+    """The field refusals of the real server's serializer that a client can trigger."""
+    mjd_min, mjd_max = form.get("mjd_min"), form.get("mjd_max")
+    if mjd_min and mjd_max and float(mjd_max) <= float(mjd_min):
+        return json_error(400, {"mjd_max": ["mjd_max must be greater than mjd_min"]})
+    if len(form.get("comment") or "") > MAX_COMMENT:
+        return json_error(400, {"comment": [f"Ensure this field has no more than {MAX_COMMENT} characters."]})
+    return None
+
+
 async def queue_post(request: web.Request) -> web.Response:
     state: AtlasState = request.app[STATE_KEY]
     if not _authorized(request, state):
@@ -214,10 +224,12 @@ async def queue_post(request: web.Request) -> web.Response:
     positions = _parse_positions(form)
     if isinstance(positions, web.Response):
         return positions
+    if (refused := _refused(form)) is not None:
+        return refused
     queued = sum(1 for t in state.tasks.values() if not _done(state, t))
     if queued + len(positions) > state.config.max_queued:
-        message = f"You have {queued} queued tasks. Please wait for some to finish (limit {state.config.max_queued})."
-        return json_error(400, {"non_field_errors": [message]})
+        message = f"ERROR: You have too many queued tasks ({queued} queued + {len(positions)} requested > {state.config.max_queued})."
+        return json_error(400, {"non_field_errors": message})  # a plain string, as the real server sends
     tasks = [_new_task(request, state, form, ra, dec, queued + i) for i, (ra, dec) in enumerate(positions)]
     body = tasks if form.get("radeclist") else tasks[0]
     return web.json_response(body, status=201)
@@ -255,7 +267,10 @@ def _new_task(request: web.Request, state: AtlasState, form: Any, ra: float, dec
     }
     state.next_id += 1
     state.tasks[task["id"]] = task
-    return _task_json(request, state, task)
+    answer = _task_json(request, state, task)
+    if state.lookup(state.deleted_elsewhere, ra, dec):
+        del state.tasks[task["id"]]
+    return answer
 
 
 def _task_or_404(request: web.Request) -> dict[str, Any] | web.Response:
@@ -284,16 +299,26 @@ async def task_delete(request: web.Request) -> web.Response:
 
 
 async def queue_list(request: web.Request) -> web.Response:
-    """The user's tasks, oldest first, cursor-paginated like the real server."""
+    """The user's tasks, cursor-paginated like the real server (pagesize capped at 100).
+
+    ``ordering=-id`` lists newest first, ``id`` oldest first (the view's ordering fields are
+    ``timestamp`` and ``id``); without it, oldest first (a guess: docs/service-facts.md).
+    """
     state: AtlasState = request.app[STATE_KEY]
     if not _authorized(request, state):
         return _unauthorized(request)
     size = min(int(request.query.get("pagesize", state.config.page_size)), state.config.page_size)
-    after = int(request.query.get("cursor", 0))
-    ids = sorted(i for i in state.tasks if i > after)
+    ordering = request.query.get("ordering", "id")
+    if ordering not in ("id", "-id", "timestamp", "-timestamp"):
+        return json_error(400, {"detail": f"Invalid ordering {ordering!r}."})
+    newest_first = ordering.startswith("-")
+    ids = sorted(state.tasks, reverse=newest_first)
+    if "cursor" in request.query:
+        after = int(request.query["cursor"])
+        ids = [i for i in ids if (i < after if newest_first else i > after)]
     page = ids[:size]
     more = len(ids) > size
-    next_url = f"{_base(request)}/queue/?cursor={page[-1]}&pagesize={size}" if more else None
+    next_url = f"{_base(request)}/queue/?cursor={page[-1]}&pagesize={size}&ordering={ordering}" if more else None
     results = [_task_json(request, state, state.tasks[i]) for i in page]
     return web.json_response(
         {"next": next_url, "previous": None, "pagefirsttaskposition": 0, "taskcount": len(state.tasks), "results": results}
@@ -310,11 +335,13 @@ async def result_get(request: web.Request) -> web.Response:
 
 # --- control (tests, compose) -------------------------------------------------------------------
 async def control_register(request: web.Request) -> web.Response:
-    """Register a recorded result file or an error message for a position."""
+    """Register a recorded result file, an error message, or deletion by someone else, for a position."""
     data = await request.json()
     state: AtlasState = request.app[STATE_KEY]
     if "error_msg" in data:
         state.errors.append((float(data["ra"]), float(data["dec"]), data["error_msg"]))
+    elif data.get("deleted_elsewhere"):
+        state.deleted_elsewhere.append((float(data["ra"]), float(data["dec"]), True))
     else:
         state.recorded.append((float(data["ra"]), float(data["dec"]), data["text"]))
     return web.json_response({"ok": True})

@@ -5,7 +5,9 @@
 ``page``, and ``<column>.gte|lte|gt|lt`` filters. CSV with CRLF line ends as MAST writes it;
 JSON as ``{"info": [...], "data": [...]}``; ``-999`` for missing values. Objects are generated
 around each cone centre from the position (or registered by tests); each object's detections
-are a deterministic 2010-2014 PS1 3pi light curve.
+are a deterministic 2010-2014 PS1 3pi light curve. Some positions also hold a single-detection
+artifact closer than the real object (why clients ask the cone with ``nDetections.gt=1``), and
+``infoFlag`` uses the DetectionFlags values (docs/service-facts.md).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pandas as pd
 from aiohttp import web
 
 from fphot_provider.emulators.common import base_app
-from fphot_provider.emulators.sky import position_seed
+from fphot_provider.emulators.sky import SkyAnchors, position_seed, separation_arcsec
 
 STATE_KEY = web.AppKey("panstarrs_state", "PanstarrsState")
 PREFIX = "/api/v0.1/panstarrs/dr2"
@@ -37,12 +39,14 @@ class PsObject:
     ra: float
     dec: float
     mag: float  # mean PSF magnitude (AB), all bands alike
+    artifact: bool = False  # a single-detection artifact (nDetections = 1)
 
 
 @dataclass
 class PanstarrsState:
     registered: list[PsObject] | None = None  # set (even empty) by tests: the only objects there are
     known: dict[int, PsObject] = field(default_factory=dict)
+    sky: SkyAnchors = field(default_factory=SkyAnchors)
 
 
 def object_id(ra: float, dec: float, k: int) -> int:
@@ -55,6 +59,7 @@ def _objects_near(state: PanstarrsState, ra: float, dec: float) -> list[PsObject
     """The objects the emulated sky has around a cone centre."""
     if state.registered is not None:
         return state.registered
+    ra, dec = state.sky.anchor(ra, dec)
     rng = np.random.default_rng(position_seed(ra, dec, "ps1:"))
     objects = []
     if rng.random() < 0.8:  # a host or a star right at the position
@@ -64,24 +69,22 @@ def _objects_near(state: PanstarrsState, ra: float, dec: float) -> list[PsObject
         angle, distance = rng.uniform(0, 2 * math.pi), rng.uniform(1.5, 6.0) / 3600
         objects.append((ra + distance * math.cos(angle) / max(math.cos(math.radians(dec)), 1e-3),
                         dec + distance * math.sin(angle)))
-    return [PsObject(object_id(r, d, k), r, d, float(rng.uniform(16, 21.5))) for k, (r, d) in enumerate(objects)]
-
-
-def _separation_arcsec(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
-    r1, d1, r2, d2 = map(math.radians, (ra1, dec1, ra2, dec2))
-    a = math.sin((d2 - d1) / 2) ** 2 + math.cos(d1) * math.cos(d2) * math.sin((r2 - r1) / 2) ** 2
-    return math.degrees(2 * math.asin(math.sqrt(min(1.0, a)))) * 3600
+    found = [PsObject(object_id(r, d, k), r, d, float(rng.uniform(16, 21.5))) for k, (r, d) in enumerate(objects)]
+    if rng.random() < 0.3:  # a one-off artifact right at the position, nearer than the real object
+        k = len(found)
+        found.append(PsObject(object_id(ra, dec, k), ra, dec + 0.01 / 3600, float(rng.uniform(19, 21)), artifact=True))
+    return found
 
 
 def _detections(obj: PsObject) -> pd.DataFrame:
     """The object's PS1 3pi detections: ~12 epochs per band, 2010-2014, TAI midpoints."""
     rng = np.random.default_rng(obj.obj_id % 2**63)
-    n = int(rng.integers(40, 70))
+    n = 1 if obj.artifact else int(rng.integers(40, 70))
     filter_id = rng.integers(1, 6, n)
     obs_time = np.sort(rng.uniform(55200, 56950, n)) + 0.02  # MJD TAI
     flux_jy = 10 ** (-0.4 * (obj.mag - 8.90))
     err = flux_jy * rng.uniform(0.01, 0.2, n) + 2e-6
-    flags = np.where(rng.random(n) < 0.05, 0x10 | 0x4, 0x4)  # a few saturated-star fits
+    flags = _info_flags(rng, n)
     return pd.DataFrame({
         "objID": obj.obj_id, "detectID": obj.obj_id % 10**9 * 1000 + np.arange(n), "filterID": filter_id,
         "obsTime": obs_time, "ra": obj.ra, "dec": obj.dec, "psfFlux": flux_jy + rng.normal(0, 1, n) * err,
@@ -89,6 +92,21 @@ def _detections(obj: PsObject) -> pd.DataFrame:
         "infoFlag": flags, "infoFlag2": 0, "infoFlag3": 0, "zp": rng.normal(25.0, 0.1, n),
         "imageID": 100000 + np.arange(n),
     })
+
+
+# DetectionFlags values (MAST "PS1 Detection Flags"): PSFMODEL 0x1, FITTED 0x4, SATSTAR 0x80,
+# DEFECT 0x800, EXT_LIMIT 0x4000 (extended: a transient on its host, not a defect).
+PSFMODEL, FITTED, SATSTAR, DEFECT, EXT_LIMIT = 0x1, 0x4, 0x80, 0x800, 0x4000
+
+
+def _info_flags(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Mostly clean PSF fits; a few saturated stars and defects (bad), some extended (fine)."""
+    draw = rng.random(n)
+    flags = np.full(n, PSFMODEL | FITTED, dtype=np.int64)
+    flags[draw < 0.03] |= SATSTAR
+    flags[(draw >= 0.03) & (draw < 0.05)] |= DEFECT
+    flags[(draw >= 0.05) & (draw < 0.15)] |= EXT_LIMIT
+    return flags
 
 
 def _mean_row(obj: PsObject) -> dict[str, Any]:
@@ -141,7 +159,7 @@ def _query_table(state: PanstarrsState, table: str, query: Any) -> pd.DataFrame 
             ra, dec, radius = float(query["ra"]), float(query["dec"]), float(query["radius"])
         except (KeyError, ValueError):
             return _bad("ra, dec and radius (degrees) are required, or objID")
-        objects = [o for o in _objects_near(state, ra, dec) if _separation_arcsec(ra, dec, o.ra, o.dec) <= radius * 3600]
+        objects = [o for o in _objects_near(state, ra, dec) if separation_arcsec(ra, dec, o.ra, o.dec) <= radius * 3600]
     state.known.update({o.obj_id: o for o in objects})
     if table == "detection":
         frames = [_detections(o) for o in objects]

@@ -2,9 +2,12 @@
 
 The published basic auth on every path, the user's ``email``/``userpass``, single
 (``requestForcedPhotometry.cgi``) and batch (``batchfp.py/submit``) submissions answered with
-HTML pages and no request id, the HTML status table (with an optional listing delay, as the
-real page refreshes about hourly), "Zero records returned", "database is busy", a pending-
-request cap, exit codes 0/52/62/63/65 and failures, and light-curve files in the real format.
+HTML pages and no request id, two HTML status tables -- single requests listed ONLY on
+``getForcedPhotometryRequests.cgi``, batch ones ONLY on ``getBatchForcedPhotometryRequests.cgi``
+(with an optional listing delay, as the real page refreshes about hourly) --, "Zero records
+returned", "database is busy", a pending-request cap, exit codes 0, 52, 56-61 (warnings taken
+from the epochs' procstatus), 62 (start reset, the row then lists the reset start), 63, 65 and
+forced failures, and light-curve files in the real format. Sources: docs/service-facts.md.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from aiohttp import web
 
 from fphot_provider.emulators import ztf_data
 from fphot_provider.emulators.common import base_app
+from fphot_provider.emulators.sky import SkyAnchors, separation_arcsec
 
 STATE_KEY = web.AppKey("ztf_state", "ZtfState")
 LC_DIR = "/ztf/ops/forcedphot/lc"
 STATUS_COLUMNS = ("reqId", "ra", "dec", "startJD", "endJD", "created", "started", "ended", "machine", "exitcode", "lightcurve")
 BUSY_MESSAGE = "Error: database is busy; try again a minute later."
+FAILURES = frozenset({64, 65, 255})  # no light curve is written
 
 
 @dataclass
@@ -56,11 +61,12 @@ class ZtfState:
     outcomes: list[tuple[float, float, int]] = field(default_factory=list)
     recorded: list[tuple[float, float, str]] = field(default_factory=list)
     busy_answers: int = 0
+    sky: SkyAnchors = field(default_factory=SkyAnchors)
     clock: Any = time.time
 
     def lookup(self, table: list, ra: float, dec: float) -> Any:
         for r, d, value in table:
-            if abs(r - ra) < 1 / 3600 and abs(d - dec) < 1 / 3600:
+            if separation_arcsec(r, d, ra, dec) < 1:
                 return value
         return None
 
@@ -134,20 +140,32 @@ def _finish(state: ZtfState, record: dict) -> tuple[int, str | None]:
 
 def _outcome(state: ZtfState, ra: float, dec: float, start: float, end: float, batch: bool) -> tuple[int, str | None]:
     forced = state.lookup(state.outcomes, ra, dec)
-    if forced is not None and forced not in (0, 52, 62):
+    if forced is not None and forced in FAILURES:
         return forced, None
     if end < ztf_data.SURVEY_START_JD:
         return 65, None
     recorded = state.lookup(state.recorded, ra, dec)
     if recorded is not None:
-        return 0, recorded
-    cols = ztf_data.epochs(ra, dec, start, end)
+        return forced or 0, recorded
+    cols = ztf_data.epochs(*state.sky.anchor(ra, dec), start, end)
     if cols["jd"].size == 0:
         return 63, None
-    code = 62 if start < ztf_data.SURVEY_START_JD else 0
+    code = _exit_code(cols["procstatus"], start)
     if cols["jd"].size > state.config.epoch_limit:
         cols, code = ztf_data.take(cols, state.config.epoch_limit), 52
-    return code, ztf_data.render(cols, ra, dec, start, end, batch=batch)
+    return (code if forced is None else forced), ztf_data.render(cols, ra, dec, start, end, batch=batch)
+
+
+def _exit_code(procstatus: Any, start: float) -> int:
+    """62 for a reset start; else a warning code when some epochs carry one; else 0.
+
+    Which code the service reports when several epoch codes occur is not documented: the
+    lowest one is a guess (docs/service-facts.md).
+    """
+    if start < ztf_data.SURVEY_START_JD:
+        return 62
+    codes = {int(code) for cell in procstatus for code in str(cell).split(",") if code.strip() not in ("", "0")}
+    return min(codes) if codes else 0
 
 
 def _row(state: ZtfState, record: dict) -> list[str] | None:
@@ -157,8 +175,9 @@ def _row(state: ZtfState, record: dict) -> list[str] | None:
         return None
     started, ended = created + state.config.queue_seconds, created + state.config.queue_seconds + state.config.run_seconds
     code, path = _finish(state, record) if now >= ended else (None, None)
+    listed_start = ztf_data.SURVEY_START_JD if code == 62 else record["startJD"]  # the reset start
     return [
-        str(record["reqId"]), f"{record['ra']:.6f}", f"{record['dec']:.6f}", f"{record['startJD']:.6f}",
+        str(record["reqId"]), f"{record['ra']:.6f}", f"{record['dec']:.6f}", f"{listed_start:.6f}",
         f"{record['endJD']:.6f}", _stamp(created), _stamp(started) if now >= started else "",
         _stamp(ended) if now >= ended else "", "emulator" if now >= started else "",
         "" if code is None else str(code), path or "",
@@ -213,7 +232,17 @@ async def submit_batch(request: web.Request) -> web.Response:
     return _html(f"<p>Your batch request of {len(ras)} positions has been submitted.</p>")
 
 
-async def status(request: web.Request) -> web.Response:
+async def status_single(request: web.Request) -> web.Response:
+    """Single-position requests only: batch requests are never listed here."""
+    return await _status(request, batch=False)
+
+
+async def status_batch(request: web.Request) -> web.Response:
+    """Batch requests only, one row per position."""
+    return await _status(request, batch=True)
+
+
+async def _status(request: web.Request, *, batch: bool) -> web.Response:
     state: ZtfState = request.app[STATE_KEY]
     params = request.query
     if (denied := _denied(request, params)) is not None:
@@ -221,7 +250,8 @@ async def status(request: web.Request) -> web.Response:
     if state.busy_answers > 0:
         state.busy_answers -= 1
         return _html(f"<p>{BUSY_MESSAGE}</p>")
-    rows = [row for record in state.requests.values() if (row := _row(state, record)) is not None]
+    records = [record for record in state.requests.values() if record["batch"] == batch]
+    rows = [row for record in records if (row := _row(state, record)) is not None]
     if params.get("option") == "Pending jobs":
         rows = [row for row in rows if not row[9]]
     if not rows:
@@ -257,8 +287,8 @@ def create_app(config: ZtfConfig | None = None) -> web.Application:
     app[STATE_KEY] = ZtfState(config or ZtfConfig())
     app.router.add_get("/cgi-bin/requestForcedPhotometry.cgi", submit_single, name="submit")
     app.router.add_post("/cgi-bin/batchfp.py/submit", submit_batch, name="batch_submit")
-    app.router.add_get("/cgi-bin/getBatchForcedPhotometryRequests.cgi", status, name="status")
-    app.router.add_get("/cgi-bin/getForcedPhotometryRequests.cgi", status, name="status_single")
+    app.router.add_get("/cgi-bin/getForcedPhotometryRequests.cgi", status_single, name="status")
+    app.router.add_get("/cgi-bin/getBatchForcedPhotometryRequests.cgi", status_batch, name="batch_status")
     app.router.add_get(LC_DIR + "/{tail:.+}", lightcurve, name="lightcurve")
     app.router.add_post("/_emulator/ztf/control", control)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import ClassVar
 
 from fphot_provider.exceptions import LoginError, RemoteServiceError
@@ -10,6 +10,8 @@ from fphot_provider.hooks.base import FphotHttpHook
 from fphot_provider.targets import QueryWindow, Target
 from fphot_provider.wire import atlas as wire
 from fphot_provider.wire.http import HttpRequest, HttpResponse
+
+MAX_LIST_PAGES = 1000  # 100,000 tasks: more than any account keeps (500 may be queued at once)
 
 
 class AtlasHook(FphotHttpHook):
@@ -122,22 +124,50 @@ class AtlasHook(FphotHttpHook):
         wire.check_response(response, "delete")
         return True
 
+    def task_pages(self, *, newest_first: bool = False) -> Iterator[tuple[list[wire.AtlasTask], bool]]:
+        """Yield the user's task list page by page: (tasks, whether another page follows)."""
+        page_url: str | None = None
+        for _ in range(MAX_LIST_PAGES):
+            request = wire.list_request(self.base_url, self.get_token(), page_url, newest_first=newest_first)
+            tasks, page_url = wire.read_task_page(self.run(request))
+            yield tasks, page_url is not None
+            if page_url is None:
+                return
+            self._checked_url(page_url)
+
+    async def a_task_pages(self, *, newest_first: bool = False) -> AsyncIterator[tuple[list[wire.AtlasTask], bool]]:
+        """Async twin of :meth:`task_pages`."""
+        page_url: str | None = None
+        for _ in range(MAX_LIST_PAGES):
+            request = wire.list_request(self.base_url, await self.a_get_token(), page_url, newest_first=newest_first)
+            tasks, page_url = wire.read_task_page(await self.a_run(request))
+            yield tasks, page_url is not None
+            if page_url is None:
+                return
+            self._checked_url(page_url)
+
+    def get_tasks(self, task_urls: Sequence[str]) -> dict[str, wire.AtlasTask | None]:
+        """The state of many tasks from the task list (about one read per 100); None: gone."""
+        scan = wire.TaskListScan(task_urls)
+        for tasks, has_next in self.task_pages(newest_first=True):
+            if scan.add(tasks, has_next):
+                break
+        return scan.states()
+
+    async def a_get_tasks(self, task_urls: Sequence[str]) -> dict[str, wire.AtlasTask | None]:
+        """Async twin of :meth:`get_tasks`, for the batch trigger."""
+        scan = wire.TaskListScan(task_urls)
+        async for tasks, has_next in self.a_task_pages(newest_first=True):
+            if scan.add(tasks, has_next):
+                break
+        return scan.states()
+
     def find_tasks(self, comment: str) -> list[wire.AtlasTask]:
         """Return the user's tasks whose comment equals ``comment`` (walks every page).
 
         Used to re-attach to a task whose submit answer was lost, instead of submitting twice.
         """
-        found: list[wire.AtlasTask] = []
-        page_url: str | None = None
-        while True:
-            response = self.run(wire.list_request(self.base_url, self.get_token(), page_url))
-            wire.check_response(response, "list")
-            body = response.json()
-            found += [t for t in map(wire.read_task, body.get("results", [])) if t.comment == comment]
-            page_url = body.get("next")
-            if not page_url:
-                return found
-            self._checked_url(page_url)
+        return [task for tasks, _ in self.task_pages() for task in tasks if task.comment == comment]
 
     def test_connection(self) -> tuple[bool, str]:
         """Check the base URL answers and the credentials are accepted."""

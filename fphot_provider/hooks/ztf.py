@@ -7,8 +7,22 @@ from typing import ClassVar
 
 from fphot_provider.exceptions import LoginError
 from fphot_provider.hooks.base import FphotHttpHook
+from fphot_provider.storage import _airflow_setting
 from fphot_provider.targets import QueryWindow, Target
 from fphot_provider.wire import ztf as wire
+
+
+# The status page refreshes about hourly (IRSA's example); SkyPortal waits 120 s between reads.
+MIN_POLL_SECONDS = 120.0
+
+
+def polite_poll_interval(seconds: float) -> float:
+    """Never read a ZTF status page more often than ``[fphot] ztf_min_poll_seconds`` (default 120).
+
+    Only an emulator on loopback deserves less: the demo and the tests lower the setting.
+    """
+    configured = _airflow_setting("ztf_min_poll_seconds").strip()
+    return max(float(seconds), float(configured) if configured else MIN_POLL_SECONDS, 0.1)
 
 
 class ZtfHook(FphotHttpHook):
@@ -56,16 +70,19 @@ class ZtfHook(FphotHttpHook):
         """Ask for up to 1500 positions in one batch request."""
         wire.check_page(self.run(wire.batch_submit_request(self.base_url, self.credentials, targets, window)), "submit")
 
-    def get_requests(self, *, pending_only: bool = False) -> list[wire.ZtfRequest]:
-        """Read the status table (the last 30 days of requests)."""
-        response = self.run(wire.status_request(self.base_url, self.credentials, pending_only=pending_only))
-        return wire.read_status(response)
+    def get_requests(self, *, batch: bool = False, pending_only: bool = False) -> list[wire.ZtfRequest]:
+        """Read a status table (the last 30 days): single requests, or with ``batch`` the batch ones.
 
-    async def a_get_requests(self, *, pending_only: bool = False) -> list[wire.ZtfRequest]:
+        The service lists each kind on its own page only.
+        """
+        request = wire.status_request(self.base_url, self.credentials, batch=batch, pending_only=pending_only)
+        return wire.read_status(self.run(request))
+
+    async def a_get_requests(self, *, batch: bool = False, pending_only: bool = False) -> list[wire.ZtfRequest]:
         """Async twin of :meth:`get_requests`, for the trigger."""
         await self.a_get_conn()
-        response = await self.a_run(wire.status_request(self.base_url, self.credentials, pending_only=pending_only))
-        return wire.read_status(response)
+        request = wire.status_request(self.base_url, self.credentials, batch=batch, pending_only=pending_only)
+        return wire.read_status(await self.a_run(request))
 
     def download_lightcurve(self, path: str) -> str:
         """Return the text of a finished request's light-curve file."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import (
     JobFailedError,
     JobTimeoutError,
@@ -63,6 +64,7 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
         return AtlasHook(self.atlas_conn_id)
 
     # --- submit ------------------------------------------------------------------------------
+    @fails_fast
     def execute(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Submit (or re-attach to) the task, then wait for it. Also the resume point after a throttle."""
         target, window = self.query()
@@ -136,6 +138,7 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
             deadline=time.time() + self.job_timeout.total_seconds(),
         )
 
+    @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired: check the event, then finish like the fast path."""
         status = event.get("status")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import (
     JobFailedError,
     JobTimeoutError,
@@ -72,12 +73,14 @@ class AtlasBatchForcedPhotometryOperator(RemoteJobMixin, BaseOperator):
             raise JobFailedError(f"a batch holds 1 to {MAX_BATCH} targets, got {len(targets)}")
         return targets, QueryWindow.parse(self.mjd_min, self.mjd_max)
 
+    @fails_fast
     def execute(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         targets, window = self._query()
         hook = AtlasHook(self.atlas_conn_id)
         urls = self.recall(context, URLS_KEY) or self._submit(hook, context, targets, window)
         try:
-            tasks = [_state(hook, url) for url in urls]
+            states = hook.get_tasks(urls)  # one read of the task list, not one per task
+            tasks = [states[url] for url in urls]
         except ServiceUnavailableError as err:  # the check is only a shortcut: let the trigger wait out the outage
             self.log.warning("status check failed (%s); waiting in the triggerer", err)
             tasks = None
@@ -105,6 +108,7 @@ class AtlasBatchForcedPhotometryOperator(RemoteJobMixin, BaseOperator):
         self.log.info("queued %d ATLAS tasks in one radeclist request", len(urls))
         return urls
 
+    @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         if event.get("status") == "timeout":
             raise JobTimeoutError(f"ATLAS batch: {event.get('message')}")
@@ -131,12 +135,3 @@ class AtlasBatchForcedPhotometryOperator(RemoteJobMixin, BaseOperator):
             products.append(raw_product("atlas", "atlas_photometry", target, window, paths, task=asdict(task)))
         return {"products": products, "failures": failures}
 
-
-def _state(hook: AtlasHook, url: str) -> AtlasTask | None:
-    """The task's state, or None when the server no longer knows it (404)."""
-    try:
-        return hook.get_task(url)
-    except RemoteServiceError as err:
-        if err.status == 404:
-            return None
-        raise

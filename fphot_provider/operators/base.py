@@ -7,6 +7,7 @@ of the raw file kept on disk (None for a valid empty answer).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 
 DOWNLOAD_ATTEMPTS = 3
+# The ATLAS server refuses a comment over 300 characters; the job key travels as the comment.
+MAX_JOB_KEY = 300
 
 
 def download_checked(fetch: Callable[[], str], check: Callable[[str], Any], what: str) -> str:
@@ -45,6 +48,14 @@ def download_checked(fetch: Callable[[], str], check: Callable[[str], Any], what
     raise RemoteServiceError(f"{what} was unreadable {DOWNLOAD_ATTEMPTS} times (kept on the server): {problem}")
 
 
+def bounded_key(key: str, limit: int = MAX_JOB_KEY) -> str:
+    """``key`` itself when short enough, else its head and a hash of the whole (still unique, stable)."""
+    if len(key) <= limit:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key[: limit - len(digest) - 3]} #{digest}"
+
+
 class RemoteJobMixin:
     """Helpers of operators that submit remote jobs: job keys, re-attach state, polite waits."""
 
@@ -55,7 +66,7 @@ class RemoteJobMixin:
         ti = context["ti"]
         map_index = getattr(ti, "map_index", -1)
         suffix = f"[{map_index}]" if map_index is not None and map_index >= 0 else ""
-        return f"fphot {ti.dag_id}.{ti.task_id} {ti.run_id}{suffix}"
+        return bounded_key(f"fphot {ti.dag_id}.{ti.task_id} {ti.run_id}{suffix}")
 
     @staticmethod
     def remember(context: Context, key: str, value: Any) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from astropy.time import Time
 
+from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import InvalidQueryError
 from fphot_provider.hooks.panstarrs import PanstarrsHook
 from fphot_provider.operators.base import ForcedPhotometryOperator
@@ -26,7 +27,9 @@ CHOICES = ("nearest", "all")
 class PanstarrsPhotometryOperator(ForcedPhotometryOperator):
     """Find the PS1 object(s) at the target and store their detections' raw answers.
 
-    A ``mean`` cone search finds the objects within ``radius_arcsec``; ``choose="nearest"``
+    A ``mean`` cone search finds the objects within ``radius_arcsec`` that have more than one
+    detection (``nDetections.gt=1``, as MAST's PS1 notebook and SkyPortal ask: a one-off
+    artifact must never be "the nearest object"); ``choose="nearest"``
     keeps the closest (``"all"`` keeps every one); ``detection?objID=...`` then fetches each
     object's epochs inside the window (``obsTime`` is TAI: the window is converted), page by
     page, every page kept raw. The product records which objID was used and its separation.
@@ -55,6 +58,7 @@ class PanstarrsPhotometryOperator(ForcedPhotometryOperator):
         self.choose = choose
         self.panstarrs_conn_id = panstarrs_conn_id
 
+    @fails_fast
     def execute(self, context: Context) -> dict[str, Any]:
         target, window = self.query()
         if self.choose not in CHOICES:
@@ -68,7 +72,10 @@ class PanstarrsPhotometryOperator(ForcedPhotometryOperator):
 
     def _objects(self, hook: PanstarrsHook, target: Target) -> list[dict[str, Any]]:
         """The PS1 objects to use, nearest first, with their separations."""
-        cone = hook.cone("mean", target.ra, target.dec, float(self.radius_arcsec) / 3600.0, columns=wire.OBJECT_COLUMNS)
+        cone = hook.cone(
+            "mean", target.ra, target.dec, float(self.radius_arcsec) / 3600.0, columns=wire.OBJECT_COLUMNS,
+            **{"nDetections.gt": "1"},
+        )
         if cone.empty:
             self.log.info("no PS1 object within %s arcsec of %s", self.radius_arcsec, target.name)
             return []

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from fphot_provider.failures import fails_fast
 from fphot_provider.plotting import plot_light_curve
 from fphot_provider.processing import process_product
 from fphot_provider.sinks import get_sink
@@ -42,6 +43,7 @@ class PhotometryProcessorOperator(BaseOperator):
         self.parser_options = parser_options or {}
         self.data_dir = data_dir
 
+    @fails_fast
     def execute(self, context: Context) -> dict[str, Any]:
         table = process_product(self.product, **self.parser_options)
         sink = get_sink(self.sink, root=self.data_dir)
@@ -73,6 +75,7 @@ class LightCurvePlotOperator(BaseOperator):
         self.sink = sink
         self.data_dir = data_dir
 
+    @fails_fast
     def execute(self, context: Context) -> dict[str, Any]:
         table = get_sink(self.sink, root=self.data_dir).read(self.target_name)
         path = data_dir(self.data_dir) / "plots" / f"{safe_name(self.target_name)}.png"

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import (
     JobFailedError,
     JobTimeoutError,
@@ -15,7 +16,7 @@ from fphot_provider.exceptions import (
     ServiceThrottledError,
     ServiceUnavailableError,
 )
-from fphot_provider.hooks.ztf import ZtfHook
+from fphot_provider.hooks.ztf import ZtfHook, polite_poll_interval
 from fphot_provider.operators.base import ForcedPhotometryOperator, download_checked
 from fphot_provider.parsers.ztf import parse_ztf
 from fphot_provider.storage import store_raw
@@ -40,9 +41,12 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
     Looks in the status table first: an identical request from the last 30 days that is
     pending or finished is reused instead of asking again. Otherwise submits (coordinates and
     JDs rounded to 6 decimals, as the service echoes them), remembers the request in the
-    task-state store, and defers to :class:`ZtfJobTrigger`. Exit code 63 is an empty valid
-    answer; 52 (the epoch limit) is continued automatically from the last epoch received, the
-    pieces joined later with no epoch twice; 62 is a warning; other codes fail clearly.
+    task-state store, and defers to :class:`ZtfJobTrigger`, whose first look at the (hourly
+    refreshed) status page comes one poll interval later; intervals are never below
+    ``[fphot] ztf_min_poll_seconds`` (120 s). Codes 56-62 are warnings: the light curve is
+    downloaded and the warning recorded on the product. 63 is an empty valid answer; 52 (the
+    epoch limit) is continued automatically from the last epoch received, the pieces joined later
+    with no epoch twice; 64, 65 and 255 fail with their meaning.
 
     :param ztf_conn_id: the ``fphot_ztf`` Connection.
     """
@@ -51,7 +55,7 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
     data_product_type = "ztf_photometry"
 
     def __init__(self, *, ztf_conn_id: str = ZtfHook.default_conn_name, **kwargs: Any) -> None:
-        kwargs.setdefault("poll_interval", 300.0)
+        kwargs.setdefault("poll_interval", 0.0)  # as often as polite: the configured floor (120 s)
         kwargs.setdefault("max_poll_interval", 1800.0)
         super().__init__(**kwargs)
         self.ztf_conn_id = ztf_conn_id
@@ -60,21 +64,30 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
     def hook(self) -> ZtfHook:
         return ZtfHook(self.ztf_conn_id)
 
+    @fails_fast
     def execute(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         target, window = self.query()
         if window.jd_max < wire.SURVEY_START_JD:
             self.log.info("window ends before the ZTF survey started: nothing to ask")
             return self.product(target, window, [])
+        self._be_polite()
         hook = self.hook
-        job = self.recall(context, JOB_KEY) or self._start(hook, context, target, window, pieces=[])
+        job = self.recall(context, JOB_KEY)
+        if job is None:
+            job = self._start(hook, context, target, window, pieces=[])
         return self._follow(context, hook, job, target, window)
+
+    def _be_polite(self) -> None:
+        """Raise the poll intervals to the service's floor (read at run time, from config)."""
+        self.poll_interval = polite_poll_interval(self.poll_interval)
+        self.max_poll_interval = max(self.max_poll_interval, self.poll_interval)
 
     # --- submit or reuse ---------------------------------------------------------------------
     def _start(self, hook: ZtfHook, context: Context, target: Target, window: QueryWindow, pieces: list[str]) -> dict:
         job = {
             "ra": wire.round6(target.ra), "dec": wire.round6(target.dec),
             "jd_start": wire.round6(window.jd_min), "jd_end": wire.round6(window.jd_max),
-            "req_id": None, "exclude": [], "pieces": pieces,
+            "req_id": None, "exclude": [], "pieces": pieces, "warnings": [], "submitted_at": None,
         }
         query = (job["ra"], job["dec"], job["jd_start"], job["jd_end"])
         same = [r for r in self._requests(hook) if wire.same_query(r, *query)]
@@ -85,6 +98,7 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
         else:
             job["exclude"] = [r.req_id for r in same]
             self._submit(hook, target, window)
+            job["submitted_at"] = time.time()
         self.remember(context, JOB_KEY, job)
         return job
 
@@ -109,18 +123,24 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
 
     # --- wait ---------------------------------------------------------------------------------
     def _follow(self, context: Context, hook: ZtfHook, job: dict, target: Target, window: QueryWindow) -> dict:
-        """Check once; finish if done, else wait (deferred or blocking)."""
-        try:
-            row = self._find(self._requests(hook), job)
-        except ServiceUnavailableError as err:  # only a shortcut: the trigger waits out outages
-            self.log.warning("status check failed (%s); waiting for the request instead", err)
-            row = None
+        """Check once (not right after a submit: the page is slow); finish if done, else wait."""
+        row = None if self._just_submitted(job) else self._check_once(hook, job)
         if row is not None and row.is_terminal:
             return self._complete(context, hook, job, row, target, window)
         if self.deferrable:
             self.defer(trigger=self._trigger(job), method_name="execute_complete")
         row = self.poll_blocking(lambda: _terminal(self._find(self._requests(hook), job)), f"ZTF request {job}")
         return self._complete(context, hook, job, row, target, window)
+
+    def _just_submitted(self, job: dict) -> bool:
+        return job.get("submitted_at") is not None and time.time() < job["submitted_at"] + self.poll_interval
+
+    def _check_once(self, hook: ZtfHook, job: dict) -> wire.ZtfRequest | None:
+        try:
+            return self._find(self._requests(hook), job)
+        except ServiceUnavailableError as err:  # only a shortcut: the trigger waits out outages
+            self.log.warning("status check failed (%s); waiting for the request instead", err)
+            return None
 
     @staticmethod
     def _find(rows: list[wire.ZtfRequest], job: dict) -> wire.ZtfRequest | None:
@@ -133,8 +153,10 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
             ra=job["ra"], dec=job["dec"], jd_start=job["jd_start"], jd_end=job["jd_end"], req_id=job["req_id"],
             exclude=job["exclude"], ztf_conn_id=self.ztf_conn_id, poll_interval=self.poll_interval,
             max_poll_interval=self.max_poll_interval, deadline=time.time() + self.job_timeout.total_seconds(),
+            not_before=(job["submitted_at"] + self.poll_interval) if job.get("submitted_at") else None,
         )
 
+    @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired.
 
@@ -147,6 +169,7 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
         if event.get("status") != "success":
             raise JobFailedError(f"waiting for the ZTF request failed: {event.get('message')}")
         target, window = self.query()
+        self._be_polite()
         row = wire.ZtfRequest(**event["request"])
         return self._complete(context, self.hook, job, row, target, window)
 
@@ -155,8 +178,11 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
         self, context: Context, hook: ZtfHook, job: dict, row: wire.ZtfRequest, target: Target, window: QueryWindow
     ) -> dict[str, Any]:
         if row.is_failed:
-            raise JobFailedError(f"ZTF request {row.req_id} for {target.name} failed ({row.describe_exit()})")
-        pieces = list(job["pieces"])
+            raise JobFailedError(f"ZTF request {row.req_id} for {target.name} gave no photometry ({row.describe_exit()})")
+        pieces, warnings = list(job["pieces"]), list(job.get("warnings") or [])
+        if row.warning:
+            self.log.warning("ZTF request %s for %s: %s (epochs stay marked by procstatus)", row.req_id, target.name, row.warning)
+            warnings.append(f"request {row.req_id}: {row.warning}")
         if row.has_lightcurve:
             check = functools.partial(parse_ztf, target=target.name)
             text = download_checked(lambda: hook.download_lightcurve(row.lightcurve), check, f"ZTF light curve {row.lightcurve}")
@@ -164,10 +190,10 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
             pieces.append(str(store_raw(self.root, self.service, target.safe_name, name, text)))
             self.log.info("stored ZTF request %s (%s, %d bytes) at %s", row.req_id, row.describe_exit(), len(text), pieces[-1])
             if row.is_partial:
-                return self._continue(context, hook, job, text, pieces, target, window)
+                return self._continue(context, hook, {**job, "warnings": warnings}, text, pieces, target, window)
         else:
             self.log.info("ZTF request %s: %s", row.req_id, row.describe_exit())
-        return self.product(target, window, pieces, requests=[asdict(row)])
+        return self.product(target, window, pieces, requests=[asdict(row)], warnings=warnings)
 
     def _continue(
         self, context: Context, hook: ZtfHook, job: dict, text: str, pieces: list[str], target: Target, window: QueryWindow
@@ -178,13 +204,14 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
             raise JobFailedError(f"ZTF request {job} hit the epoch limit without advancing")
         rest = QueryWindow.parse(last_mjd + CONTINUE_AFTER_DAYS, window.mjd_max)
         self.log.info("epoch limit reached at MJD %.5f; asking for the rest of the window", last_mjd)
-        job = self._start(hook, context, target, rest, pieces=pieces)
+        job = {**self._start(hook, context, target, rest, pieces=pieces), "warnings": job["warnings"]}
+        self.remember(context, JOB_KEY, job)
         return self._follow(context, hook, job, target, window)
 
 
 def _job_fields(event: dict[str, Any]) -> dict[str, Any]:
     """The request description a ZtfJobTrigger puts in its event."""
-    return {key: event.get(key) for key in ("ra", "dec", "jd_start", "jd_end", "req_id", "exclude")}
+    return {key: event.get(key) for key in ("ra", "dec", "jd_start", "jd_end", "req_id", "exclude")} | {"warnings": []}
 
 
 def _terminal(row: wire.ZtfRequest | None) -> wire.ZtfRequest | None:

@@ -22,10 +22,16 @@ REQUIRED = ("detectID", "filterID", "obsTime", "psfFlux", "psfFluxErr")
 MAPPED = frozenset({"detectID", "filterID", "obsTime", "psfFlux", "psfFluxErr"})
 JY_TO_UJY = 1e6
 GOOD_PSF_QF = 0.9  # psfQfPerfect above this: the PSF model covered good pixels
-# PS1 DetectionFlags bits that make a measurement unreliable (PS1 DR2 schema, "Flags" table):
-# FITFAIL 0x8, SATSTAR 0x10, BADPSF 0x80, DEFECT 0x100, SATURATED 0x200, CR_LIMIT 0x400,
-# MOMENTS_FAILURE 0x1000, SKY_FAILURE 0x2000, SKYVAR_FAILURE 0x4000, OFF_CHIP 0x8000000.
-BAD_INFO_FLAGS = 0x8 | 0x10 | 0x80 | 0x100 | 0x200 | 0x400 | 0x1000 | 0x2000 | 0x4000 | 0x8000000
+# infoFlag bits that make a measurement unreliable, with the values of MAST's "PS1 Detection
+# Flags" page (system table DetectionFlags): FAIL 0x8, POOR 0x10, SATSTAR 0x80, BADPSF 0x400,
+# DEFECT 0x800, SATURATED 0x1000, CR_LIMIT 0x2000, MOMENTS_FAILURE 0x8000, SKY_FAILURE 0x10000,
+# SKYVAR_FAILURE 0x20000. Not defects: PSFMODEL 0x1, EXTERNAL 0x200, EXT_LIMIT 0x4000 (a
+# transient on its host is extended).
+INFO_FLAG_BITS = {
+    "FAIL": 0x8, "POOR": 0x10, "SATSTAR": 0x80, "BADPSF": 0x400, "DEFECT": 0x800, "SATURATED": 0x1000,
+    "CR_LIMIT": 0x2000, "MOMENTS_FAILURE": 0x8000, "SKY_FAILURE": 0x10000, "SKYVAR_FAILURE": 0x20000,
+}
+BAD_INFO_FLAGS = sum(INFO_FLAG_BITS.values())
 
 
 def parse_panstarrs(text: str, *, target: str, snr_threshold: float = 3.0) -> pd.DataFrame:

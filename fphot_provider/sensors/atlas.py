@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import JobFailedError
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.sensors.base import RemoteJobSensor
@@ -40,6 +41,7 @@ class AtlasJobSensor(RemoteJobSensor):
             raise JobFailedError(f"ATLAS task {task.url} failed: {task.error_msg}")
         return payload["task"]
 
+    @fails_fast
     def poke(self, context: Context) -> bool:
         task = AtlasHook(self.atlas_conn_id).get_task(self.task_url)
         if task.is_terminal:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator
 
+from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import JobFailedError, JobTimeoutError
 
 if TYPE_CHECKING:
@@ -47,11 +48,13 @@ class RemoteJobSensor(BaseSensorOperator):
         return {"poll_interval": float(self.poke_interval), "max_poll_interval": self.max_poll_interval,
                 "deadline": time.time() + float(self.timeout)}
 
+    @fails_fast
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
         self.defer(trigger=self.trigger(), method_name="execute_complete")
 
+    @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         if event.get("status") == "timeout":
             raise JobTimeoutError(f"{self.task_id}: {event.get('message')}")

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import JobFailedError
 from fphot_provider.hooks.ztf import ZtfHook
 from fphot_provider.sensors.base import RemoteJobSensor
@@ -26,6 +27,7 @@ class ZtfJobSensor(RemoteJobSensor):
     :param jd_start: JD start as submitted.
     :param jd_end: JD end as submitted.
     :param req_id: the request id, when known.
+    :param batch: the request went through the batch service (listed on its own status page).
     """
 
     template_fields = ("ra", "dec", "jd_start", "jd_end", "req_id")
@@ -38,6 +40,7 @@ class ZtfJobSensor(RemoteJobSensor):
         jd_start: float,
         jd_end: float,
         req_id: int | None = None,
+        batch: bool = False,
         ztf_conn_id: str = ZtfHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -46,6 +49,7 @@ class ZtfJobSensor(RemoteJobSensor):
         kwargs.setdefault("max_poll_interval", 1800.0)
         super().__init__(**kwargs)
         self.ra, self.dec, self.jd_start, self.jd_end, self.req_id = ra, dec, jd_start, jd_end, req_id
+        self.batch = batch
         self.ztf_conn_id = ztf_conn_id
 
     def _where(self) -> dict[str, Any]:
@@ -53,7 +57,7 @@ class ZtfJobSensor(RemoteJobSensor):
                 "jd_end": wire.round6(self.jd_end), "req_id": int(self.req_id) if self.req_id else None}
 
     def trigger(self) -> ZtfJobTrigger:
-        return ZtfJobTrigger(**self._where(), ztf_conn_id=self.ztf_conn_id, **self.trigger_timing())
+        return ZtfJobTrigger(**self._where(), batch=self.batch, ztf_conn_id=self.ztf_conn_id, **self.trigger_timing())
 
     def check(self, payload: dict[str, Any]) -> dict[str, Any]:
         row = wire.ZtfRequest(**payload["request"])
@@ -61,9 +65,10 @@ class ZtfJobSensor(RemoteJobSensor):
             raise JobFailedError(f"ZTF request {row.req_id} failed ({row.describe_exit()})")
         return payload["request"]
 
+    @fails_fast
     def poke(self, context: Context) -> bool:
         where = self._where()
-        rows = ZtfHook(self.ztf_conn_id).get_requests()
+        rows = ZtfHook(self.ztf_conn_id).get_requests(batch=self.batch)
         row = wire.match_request(rows, where["ra"], where["dec"], where["jd_start"], where["jd_end"], req_id=where["req_id"])
         if row is None or not row.is_terminal:
             return False

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fphot_provider.exceptions import RemoteServiceError
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.triggers.base import PollingJobTrigger
+from fphot_provider.wire.atlas import AtlasTask
 
 
 class AtlasJobTrigger(PollingJobTrigger):
@@ -40,6 +40,10 @@ class AtlasJobTrigger(PollingJobTrigger):
 class AtlasBatchJobTrigger(PollingJobTrigger):
     """Fire once every task of a ``radeclist`` batch has finished; the event lists them all.
 
+    Each poll reads the task list (newest first, 100 a page), not every task: a 100-target
+    batch costs about one request per poll. A task the list no longer holds is reported as
+    vanished and fails alone.
+
     :param task_urls: the batch's task URLs, in submission order.
     """
 
@@ -48,7 +52,6 @@ class AtlasBatchJobTrigger(PollingJobTrigger):
         self.task_urls = list(task_urls)
         self.atlas_conn_id = atlas_conn_id
         self._hook: AtlasHook | None = None
-        self._done: dict[str, dict[str, Any]] = {}
 
     def job_fields(self) -> dict[str, Any]:
         return {"task_urls": self.task_urls, "atlas_conn_id": self.atlas_conn_id}
@@ -56,16 +59,12 @@ class AtlasBatchJobTrigger(PollingJobTrigger):
     async def poll(self) -> dict[str, Any] | None:
         if self._hook is None:
             self._hook = AtlasHook(self.atlas_conn_id)
-        for url in self.task_urls:
-            if url not in self._done:
-                try:
-                    task = await self._hook.a_get_task(url)
-                except RemoteServiceError as err:
-                    if err.status != 404:
-                        raise
-                    self._done[url] = {"url": url, "vanished": True}  # gone from the server: fails alone
-                    continue
-                if not task.is_terminal:
-                    return None  # the queue runs in order: later tasks are not done either
-                self._done[url] = asdict(task)
-        return {"tasks": [self._done[url] for url in self.task_urls]}
+        states = await self._hook.a_get_tasks(self.task_urls)
+        if not all(task is None or task.is_terminal for task in states.values()):
+            return None
+        return {"tasks": [batch_entry(url, states[url]) for url in self.task_urls]}
+
+
+def batch_entry(url: str, task: AtlasTask | None) -> dict[str, Any]:
+    """A task's state for the batch event: its fields, or a vanished marker."""
+    return {"url": url, "vanished": True} if task is None else asdict(task)

@@ -27,17 +27,25 @@ class PollingJobTrigger(BaseTrigger):
     :param poll_interval: first wait between polls (seconds).
     :param max_poll_interval: the wait grows by 1.5x per poll up to this.
     :param deadline: Unix time after which the job is given up (``timeout`` event); None: never.
+    :param not_before: Unix time of the first poll (None: at once). A job just submitted to a
+        slow status page (ZTF's refreshes about hourly) is not looked for in the same minute.
     """
 
     sleep = staticmethod(asyncio.sleep)  # tests record the waits instead
 
     def __init__(
-        self, *, poll_interval: float = 30.0, max_poll_interval: float = 600.0, deadline: float | None = None
+        self,
+        *,
+        poll_interval: float = 30.0,
+        max_poll_interval: float = 600.0,
+        deadline: float | None = None,
+        not_before: float | None = None,
     ) -> None:
         super().__init__()
         self.poll_interval = float(poll_interval)
         self.max_poll_interval = float(max(max_poll_interval, poll_interval))
         self.deadline = deadline
+        self.not_before = not_before
 
     def job_fields(self) -> dict[str, Any]:
         """The subclass's own JSON-primitive kwargs."""
@@ -53,6 +61,7 @@ class PollingJobTrigger(BaseTrigger):
             "poll_interval": self.poll_interval,
             "max_poll_interval": self.max_poll_interval,
             "deadline": self.deadline,
+            "not_before": self.not_before,
         }
         return f"{self.__class__.__module__}.{self.__class__.__qualname__}", fields
 
@@ -66,6 +75,8 @@ class PollingJobTrigger(BaseTrigger):
     async def _wait(self) -> dict[str, Any]:
         interval = self.poll_interval
         outages = 0
+        if self.not_before is not None and self.not_before > time.time():
+            await self.sleep(self.not_before - time.time())
         while True:
             try:
                 payload = await self.poll()

@@ -22,6 +22,7 @@ class ZtfJobTrigger(PollingJobTrigger):
     :param dec: submitted Dec.
     :param jd_start: submitted JD start.
     :param jd_end: submitted JD end.
+    :param batch: a batch-service request, listed on the batch status page (else the single page).
     """
 
     def __init__(
@@ -33,6 +34,7 @@ class ZtfJobTrigger(PollingJobTrigger):
         jd_end: float,
         req_id: int | None = None,
         exclude: list[int] | None = None,
+        batch: bool = False,
         ztf_conn_id: str = ZtfHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -42,19 +44,20 @@ class ZtfJobTrigger(PollingJobTrigger):
         self.ra, self.dec, self.jd_start, self.jd_end = ra, dec, jd_start, jd_end
         self.req_id = req_id
         self.exclude = list(exclude or [])
+        self.batch = bool(batch)
         self.ztf_conn_id = ztf_conn_id
         self._hook: ZtfHook | None = None
 
     def job_fields(self) -> dict[str, Any]:
         return {
             "ra": self.ra, "dec": self.dec, "jd_start": self.jd_start, "jd_end": self.jd_end,
-            "req_id": self.req_id, "exclude": self.exclude, "ztf_conn_id": self.ztf_conn_id,
+            "req_id": self.req_id, "exclude": self.exclude, "batch": self.batch, "ztf_conn_id": self.ztf_conn_id,
         }
 
     async def poll(self) -> dict[str, Any] | None:
         if self._hook is None:
             self._hook = ZtfHook(self.ztf_conn_id)
-        rows = await self._hook.a_get_requests()
+        rows = await self._hook.a_get_requests(batch=self.batch)
         row = wire.match_request(
             rows, self.ra, self.dec, self.jd_start, self.jd_end, req_id=self.req_id, exclude=self.exclude
         )

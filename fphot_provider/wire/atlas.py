@@ -26,8 +26,12 @@ from fphot_provider.wire.http import HttpRequest, HttpResponse, retry_after_seco
 
 DEFAULT_BASE_URL = "https://fallingstar-data.com/forcedphot"
 MAX_BATCH = 100
+MAX_PAGE_SIZE = 100  # the task list's largest page (the server's pagination caps pagesize)
 NO_DATA = "No data returned"
 DEFAULT_THROTTLE_WAIT = 60.0
+# The queue cap's text on the real server ("ERROR: You have too many queued tasks (497 queued
+# + 5 requested > 500)."), a plain string under non_field_errors; other non_field_errors exist.
+_QUEUE_CAP = re.compile(r"too many queued tasks", re.IGNORECASE)
 _WAIT_MESSAGE = re.compile(r"available in (\d+(?:\.\d+)?) (second|minute|hour)", re.IGNORECASE)
 _UNIT_SECONDS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 
@@ -158,11 +162,59 @@ def task_request(task_url: str, token: str, method: str = "GET") -> HttpRequest:
     return HttpRequest(method, task_url, headers=auth_headers(token))
 
 
-def list_request(base_url: str, token: str, page_url: str | None = None) -> HttpRequest:
-    """Build ``GET /queue/`` (the user's tasks, cursor-paginated, 100 a page)."""
+def list_request(base_url: str, token: str, page_url: str | None = None, *, newest_first: bool = False) -> HttpRequest:
+    """Build ``GET /queue/`` (the user's tasks, cursor-paginated, at most 100 a page).
+
+    ``newest_first`` asks ``ordering=-id`` (the task view's ordering fields are ``timestamp`` and
+    ``id``), so a batch just submitted is on the first page.
+    """
     url = page_url or f"{base(base_url)}/queue/"
-    params = {} if page_url else {"pagesize": "100"}
+    params: dict[str, str] = {}
+    if not page_url:
+        params = {"pagesize": str(MAX_PAGE_SIZE), **({"ordering": "-id"} if newest_first else {})}
     return HttpRequest("GET", url, params=params, headers=auth_headers(token))
+
+
+def read_task_page(response: HttpResponse) -> tuple[list[AtlasTask], str | None]:
+    """Read one page of the task list: its tasks and the next page's URL (None on the last)."""
+    check_response(response, "list")
+    body = response.json()
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise RemoteServiceError(f"ATLAS task list is not a page of tasks: {str(body)[:200]!r}")
+    return [read_task(item) for item in body["results"]], body.get("next") or None
+
+
+def task_id_of(task_url: str) -> int:
+    """The id at the end of a task URL (``.../queue/123/``)."""
+    try:
+        return int(task_url.rstrip("/").rsplit("/", 1)[1])
+    except (IndexError, ValueError):
+        raise RemoteServiceError(f"not an ATLAS task URL: {task_url!r}") from None
+
+
+class TaskListScan:
+    """Find many tasks by reading the task list page by page (one read for up to 100 tasks).
+
+    Feed pages with :meth:`add` until it returns True. A task the scan has gone past without
+    seeing is gone from the server (deleted or archived): :meth:`states` gives None for it.
+    Works whether or not the server honours ``ordering=-id``.
+    """
+
+    def __init__(self, task_urls: Sequence[str]) -> None:
+        self.ids = {task_id_of(url): url for url in task_urls}
+        self.found: dict[int, AtlasTask] = {}
+        self._past_all = False
+
+    def add(self, page: list[AtlasTask], has_next: bool) -> bool:
+        """Take one page; True when every task is found or the list cannot hold the rest."""
+        self.found.update({task.id: task for task in page if task.id in self.ids})
+        descending = len(page) > 1 and page[0].id > page[-1].id
+        self._past_all = not has_next or (descending and page[-1].id < min(self.ids))
+        return len(self.found) == len(self.ids) or self._past_all
+
+    def states(self) -> dict[str, AtlasTask | None]:
+        """Task URL -> its state, or None when the list no longer has it."""
+        return {url: self.found.get(task_id) for task_id, url in self.ids.items()}
 
 
 def result_request(result_url: str, token: str) -> HttpRequest:
@@ -199,20 +251,11 @@ def check_response(response: HttpResponse, what: str) -> None:
     detail = _detail(response)
     if response.status in (401, 403):
         raise LoginError(f"ATLAS refused the credentials ({what}): {detail}", status=response.status)
-    if response.status == 400 and what == "submit" and _is_non_field_error(response):
-        # Field errors are keyed by field; the per-user queue cap comes as a non_field_errors list.
+    if response.status == 400 and what == "submit" and _QUEUE_CAP.search(detail):
         raise QueueFullError(f"ATLAS will not queue more tasks now: {detail}", status=400)
     if response.status == 400 and what == "token":
         raise LoginError(f"ATLAS refused the login/password: {detail}", status=400)
     raise RemoteServiceError(f"ATLAS {what} failed with HTTP {response.status}: {detail}", status=response.status)
-
-
-def _is_non_field_error(response: HttpResponse) -> bool:
-    try:
-        body = response.json()
-    except RemoteServiceError:
-        return False
-    return isinstance(body, dict) and "non_field_errors" in body
 
 
 def read_submit(response: HttpResponse) -> list[AtlasTask]:

@@ -31,29 +31,36 @@ SERVICE_AUTH = ("ztffps", "dontgocrazy!")
 MAX_BATCH = 1500
 SUBMIT_PATH = "/cgi-bin/requestForcedPhotometry.cgi"
 BATCH_SUBMIT_PATH = "/cgi-bin/batchfp.py/submit"
-STATUS_PATH = "/cgi-bin/getBatchForcedPhotometryRequests.cgi"
+# Each kind of request is listed on its own page only (IRSA's example client and SkyPortal read
+# the single page for single requests; public batch clients read the batch page).
+STATUS_PATH = "/cgi-bin/getForcedPhotometryRequests.cgi"
+BATCH_STATUS_PATH = "/cgi-bin/getBatchForcedPhotometryRequests.cgi"
 BUSY_WAIT = 60.0
-# Coordinates are echoed to 6 decimals: we submit them rounded so, and match within this.
-MATCH_TOLERANCE_DEG = 2e-6
-MATCH_TOLERANCE_JD = 2e-6
-SURVEY_START_JD = 2458194.5  # 2018-03-17, the first ZTF survey night
+# The tolerance IRSA's example client matches its status row with; the page echoes 6 decimals.
+MATCH_TOLERANCE = 1e-5
+SURVEY_START_JD = 2458194.5  # 2018-03-17T00:00:00 UT: a start JD before it is reset to it (code 62)
 
-# Exit codes of a request (same numbering as the IPAC forced-photometry pipelines).
+# Request exit codes (SkyPortal's ZTF_PHOTOMETRY_CODES, from IPAC's pipeline).
 EXIT_OK = 0
 EXIT_PARTIAL = 52  # the 10,000-epoch limit was reached: ask again from the last epoch on
 EXIT_START_RESET = 62  # start JD before the survey start, reset: a warning only
 EXIT_NO_EPOCHS = 63  # an empty, valid answer
-EXIT_END_BEFORE_SURVEY = 65
+WARNING_CODES = frozenset(range(56, 63))  # some epochs are suspect; the light curve exists
+NO_PHOTOMETRY_CODES = frozenset({63, 64, 65, 255})  # SkyPortal downloads for every other code
 EXIT_MEANINGS = {
-    0: "done",
-    52: "the 10,000-epoch limit was reached (partial light curve)",
-    54: "failed: bad input or a processing error",
-    55: "failed: a processing error",
-    62: "start JD before the survey start (reset)",
-    63: "no epochs found",
-    64: "failed: a processing error",
-    65: "end JD before the survey start",
-    255: "failed: the job crashed",
+    0: "successful execution",
+    52: "the 10,000-epoch limit was reached (partial light curve; the rest is asked for again)",
+    56: "one or more epochs may be impacted by bad (including NaN) pixels",
+    57: "one or more epochs had no reference-catalog source within 5 arcsec",
+    58: "one or more epochs had no reference PSF catalog in the archive",
+    59: "one or more epochs may have suspect uncertainties (early difference image)",
+    60: "one or more epochs had upsampled PSF dimensions that were not odd integers",
+    61: "one or more epochs had cutouts off the image or too close to an edge",
+    62: "start JD was before the survey start (2018-03-17) and was reset to it",
+    63: "no epochs returned by the database query",
+    64: "catastrophic error",
+    65: "end JD is before the survey start (2018-03-17)",
+    255: "database connection or query error",
 }
 _BUSY = re.compile(r"database is busy", re.IGNORECASE)
 _NO_RECORDS = re.compile(r"zero records returned", re.IGNORECASE)
@@ -94,7 +101,8 @@ class ZtfRequest:
 
     @property
     def is_terminal(self) -> bool:
-        return self.exitcode is not None
+        """Done once ``ended`` is set (IRSA's example) or an exit code is shown."""
+        return self.ended is not None or self.exitcode is not None
 
     @property
     def is_partial(self) -> bool:
@@ -106,14 +114,22 @@ class ZtfRequest:
 
     @property
     def has_lightcurve(self) -> bool:
-        return self.exitcode in (EXIT_OK, EXIT_START_RESET, EXIT_PARTIAL) and bool(self.lightcurve)
+        """A light curve to download: every code but 63/64/65/255, as SkyPortal does."""
+        return self.exitcode is not None and self.exitcode not in NO_PHOTOMETRY_CODES and bool(self.lightcurve)
 
     @property
     def is_failed(self) -> bool:
         return self.is_terminal and not (self.has_lightcurve or self.is_empty)
 
+    @property
+    def warning(self) -> str | None:
+        """The warning a 56-62 exit code carries (epochs stay marked by their procstatus)."""
+        return self.describe_exit() if self.exitcode in WARNING_CODES else None
+
     def describe_exit(self) -> str:
-        return f"exit code {self.exitcode}: {EXIT_MEANINGS.get(self.exitcode or 0, 'unknown')}"
+        if self.exitcode is None:
+            return "ended without an exit code"
+        return f"exit code {self.exitcode}: {EXIT_MEANINGS.get(self.exitcode, 'not a documented code')}"
 
 
 def round6(value: float) -> float:
@@ -153,13 +169,17 @@ def batch_submit_request(
     )
 
 
-def status_request(base_url: str, creds: ZtfCredentials, *, pending_only: bool = False) -> HttpRequest:
+def status_request(
+    base_url: str, creds: ZtfCredentials, *, batch: bool = False, pending_only: bool = False
+) -> HttpRequest:
+    """Build the status-page read: single requests and batch requests are listed on different pages."""
+    path = BATCH_STATUS_PATH if batch else STATUS_PATH
     params = {
         **creds.params(),
         "option": "Pending jobs" if pending_only else "All recent jobs",
         "action": "Query Database",
     }
-    return HttpRequest("GET", f"{base_url.rstrip('/')}{STATUS_PATH}", params=params, basic_auth=creds.basic_auth)
+    return HttpRequest("GET", f"{base_url.rstrip('/')}{path}", params=params, basic_auth=creds.basic_auth)
 
 
 def lightcurve_request(base_url: str, creds: ZtfCredentials, path: str) -> HttpRequest:
@@ -286,10 +306,20 @@ def match_request(
 
 
 def same_query(row: ZtfRequest, ra: float, dec: float, jd_start: float, jd_end: float) -> bool:
-    """True when the row asked for this position and JD window (within the echo rounding)."""
+    """True when the row asked for this position and JD window (within IRSA's 1e-5).
+
+    A start before the survey start may be listed as reset (exit code 62): any listed start
+    from ours up to the survey start matches then.
+    """
     return (
-        abs(row.ra - ra) <= MATCH_TOLERANCE_DEG
-        and abs(row.dec - dec) <= MATCH_TOLERANCE_DEG
-        and abs(row.jd_start - jd_start) <= MATCH_TOLERANCE_JD
-        and abs(row.jd_end - jd_end) <= MATCH_TOLERANCE_JD
+        abs(row.ra - ra) <= MATCH_TOLERANCE
+        and abs(row.dec - dec) <= MATCH_TOLERANCE
+        and abs(row.jd_end - jd_end) <= MATCH_TOLERANCE
+        and _same_start(row.jd_start, jd_start)
     )
+
+
+def _same_start(listed: float, asked: float) -> bool:
+    if abs(listed - asked) <= MATCH_TOLERANCE:
+        return True
+    return asked < SURVEY_START_JD and asked - MATCH_TOLERANCE <= listed <= SURVEY_START_JD + MATCH_TOLERANCE

@@ -21,6 +21,8 @@ from fphot_provider.wire.http import RetryPolicy
 from tests.conftest import AtlasEmulator
 from tests.helpers import wait_until
 
+BASE = "https://fallingstar-data.com/forcedphot"
+
 TARGET = Target.parse("SN 2023ixf", 210.910674, 54.3117)
 WINDOW = QueryWindow.parse(60070, 60200)
 
@@ -128,8 +130,48 @@ def test_queue_cap_is_a_queue_full_error(atlas_emulator: AtlasEmulator) -> None:
     atlas_emulator.state.config.queue_seconds = 60
     hook = AtlasHook()
     hook.submit_batch([TARGET, TARGET], WINDOW)
-    with pytest.raises(QueueFullError, match="queued tasks"):
+    with pytest.raises(QueueFullError, match=r"too many queued tasks \(2 queued \+ 1 requested > 2\)"):
         hook.submit(TARGET, WINDOW)
+
+
+def test_emulator_refuses_what_the_real_serializer_refuses(atlas_emulator: AtlasEmulator) -> None:
+    """Sent past our own validation on purpose: the emulator must answer as the real server does."""
+    hook = AtlasHook()
+    with pytest.raises(RemoteServiceError, match="mjd_max must be greater than mjd_min") as err:
+        hook.submit(TARGET, QueryWindow(mjd_min=60000.0, mjd_max=60000.0))
+    assert err.value.status == 400
+    with pytest.raises(RemoteServiceError, match="no more than 300 characters"):
+        hook.submit(TARGET, WINDOW, comment="x" * 301)
+    assert hook.submit(TARGET, WINDOW, comment="x" * 300).comment == "x" * 300
+
+
+def test_get_tasks_reads_the_list_newest_first(atlas_emulator: AtlasEmulator) -> None:
+    hook = AtlasHook()
+    old = [hook.submit(TARGET, WINDOW) for _ in range(3)]
+    mine = hook.submit_batch([TARGET] * 4, WINDOW)
+    hook.delete_task(mine[1].url)  # gone from the server: reported as None
+    states = hook.get_tasks([t.url for t in mine])
+    assert [s.id if s else None for s in states.values()] == [mine[0].id, None, mine[2].id, mine[3].id]
+    assert atlas_emulator.stats()["GET list"] == 1 and "GET status" not in atlas_emulator.stats()
+    assert hook.get_tasks([old[0].url])[old[0].url].id == old[0].id
+
+
+def test_task_list_scan_works_in_either_order() -> None:
+    """Whether or not the server honours ordering=-id, the scan finds the tasks or proves them gone."""
+    from fphot_provider.wire.atlas import AtlasTask, TaskListScan
+
+    def page(*ids: int) -> list[AtlasTask]:
+        return [AtlasTask(url=f"{BASE}/queue/{i}/", id=i, status="queued", error_msg=None, result_url=None) for i in ids]
+
+    urls = [f"{BASE}/queue/{i}/" for i in (5, 6)]
+    newest_first = TaskListScan(urls)
+    assert not newest_first.add(page(9, 8, 7), has_next=True)
+    assert newest_first.add(page(6, 4, 3), has_next=True)  # past 5 without seeing it: it is gone
+    assert [bool(s) for s in newest_first.states().values()] == [False, True]
+    oldest_first = TaskListScan(urls)
+    assert not oldest_first.add(page(1, 2, 3), has_next=True)
+    assert oldest_first.add(page(5, 6), has_next=True)
+    assert all(oldest_first.states().values())
 
 
 def test_batch_submit_returns_tasks_in_order(atlas_emulator: AtlasEmulator) -> None:

@@ -22,18 +22,23 @@ def test_submit_find_download(ztf_emulator: ZtfEmulator) -> None:
     echo = hook.submit(TARGET, WINDOW)
     assert echo == {"ra": 210.910674, "dec": 54.3117, "jdstart": 2460070.5, "jdend": 2460200.5}
     row = wait_until(lambda: next((r for r in hook.get_requests() if r.is_terminal), None))
-    assert row.exitcode == 0 and row.lightcurve.endswith(f"forcedphotometry_req{row.req_id:08d}_lc.txt")
+    assert row.has_lightcurve and row.lightcurve.endswith(f"forcedphotometry_req{row.req_id:08d}_lc.txt")
     table = parse_ztf(hook.download_lightcurve(row.lightcurve), target="x")
     assert len(table) > 50 and set(table["filter"]) >= {"ZTF.g", "ZTF.r"}
     ok, message = hook.test_connection()
     assert ok and "1 recent requests" in message
 
 
+def _all_done(rows: list) -> list | None:
+    return rows if len(rows) == 4 and all(r.is_terminal for r in rows) else None
+
+
 def test_batch_of_several_positions_in_one_request(ztf_emulator: ZtfEmulator) -> None:
     targets = [Target.parse(f"t{i}", 100 + i, 10 + i) for i in range(4)]
     ZtfHook().submit_batch(targets, WINDOW)
     assert ztf_emulator.stats()["POST batch_submit"] == 1
-    rows = wait_until(lambda: [r for r in ZtfHook().get_requests() if r.is_terminal] if len(ZtfHook().get_requests()) == 4 and all(r.is_terminal for r in ZtfHook().get_requests()) else None)
+    rows = wait_until(lambda: _all_done(ZtfHook().get_requests(batch=True)))
+    assert ZtfHook().get_requests() == []  # the single-request page never lists batch requests
     assert sorted(r.ra for r in rows) == [100.0, 101.0, 102.0, 103.0]
     assert all("batchfp_req" in r.lightcurve for r in rows)
     text = ZtfHook().download_lightcurve(rows[0].lightcurve)
@@ -75,7 +80,14 @@ def test_async_status_matches_sync(ztf_emulator: ZtfEmulator) -> None:
     assert asyncio.run(ZtfHook().a_get_requests()) == ZtfHook().get_requests()
 
 
+def test_single_requests_are_not_on_the_batch_page(ztf_emulator: ZtfEmulator) -> None:
+    ZtfHook().submit(TARGET, WINDOW)
+    assert len(ZtfHook().get_requests()) == 1
+    assert ZtfHook().get_requests(batch=True) == []
+    assert ztf_emulator.stats()["GET batch_status"] == 1
+
+
 def test_5xx_on_status_is_retried(ztf_emulator: ZtfEmulator) -> None:
-    ztf_emulator.fault(502, count=2, path="/cgi-bin/getBatch")
+    ztf_emulator.fault(502, count=2, path="/cgi-bin/getForcedPhotometryRequests.cgi")
     assert ZtfHook().get_requests() == []
     assert [s for _, s in ztf_emulator.events()] == [502, 502, 400]

@@ -126,6 +126,21 @@ def test_batch_of_many_targets_is_one_submit_and_one_product_each(run_dag, atlas
     by_name = {p["target"]["name"]: p for p in result["products"]}
     assert by_name["t3"]["raw_paths"] == [] and len(by_name["t0"]["raw_paths"]) == 1
     assert not atlas_emulator.state.tasks  # every task deleted, stored or not
+    assert "GET status" not in atlas_emulator.stats()  # waited on through the task list
+
+
+def test_a_full_batch_costs_about_one_list_read_per_poll(run_dag, atlas_emulator: AtlasEmulator) -> None:
+    """100 targets, many older tasks of the user: each poll reads one page of the list, newest first."""
+    atlas_emulator.state.config.queue_seconds = 1.5
+    atlas_emulator.state.config.submits_per_minute = 0  # the history below is not what is measured
+    for i in range(150):  # an account with history: the batch is not on the oldest page
+        AtlasHook().submit(Target.parse(f"old{i}", 200 + i / 10, -30), QueryWindow.parse(60000, 60010))
+    targets = [{"name": f"t{i}", "ra": 10 + i / 10, "dec": 20} for i in range(100)]
+    state, tasks, _ = run_dag("fphot_test_atlas_batch", {"targets": targets})
+    assert state == "success", tasks
+    stats = atlas_emulator.stats()
+    polls = stats["GET list"]
+    assert "GET status" not in stats and 2 <= polls <= 15  # ~1 read per poll, not 100
 
 
 def test_batch_over_100_targets_is_refused(run_dag, atlas_emulator: AtlasEmulator) -> None:

@@ -10,6 +10,7 @@ from fphot_provider.emulators import ztf_data
 from fphot_provider.hooks.ztf import ZtfHook
 from fphot_provider.sinks.file import FileSink
 from fphot_provider.targets import QueryWindow, Target
+from fphot_provider.wire import ztf as wire
 from tests.conftest import DATA, ZtfEmulator
 
 pytestmark = pytest.mark.airflow
@@ -51,7 +52,7 @@ def test_epoch_limit_exit_52_is_continued_and_joined(run_dag, ztf_emulator: ZtfE
     state, tasks, _ = run_dag("fphot_test_ztf", CONF)
     assert state == "success", tasks
     codes = [r["exitcode"] for r in ztf_emulator.state.requests.values()]
-    assert codes[:-1] == [52] * (len(codes) - 1) and codes[-1] == 0 and len(codes) >= 3
+    assert codes[:-1] == [52] * (len(codes) - 1) and codes[-1] in (0, *range(56, 62)) and len(codes) >= 3
     starts = [r["startJD"] for r in ztf_emulator.state.requests.values()]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)  # each asks for the rest only
     table = stored(data_dir)
@@ -88,7 +89,8 @@ def test_failed_identical_request_is_not_reused(run_dag, ztf_emulator: ZtfEmulat
     ztf_emulator.state.outcomes.clear()
     state, tasks, _ = run_dag("fphot_test_ztf", CONF)
     assert state == "success", tasks
-    assert [r["exitcode"] for r in ztf_emulator.state.requests.values()] == [255, 0]
+    old, new = [r["exitcode"] for r in ztf_emulator.state.requests.values()]
+    assert old == 255 and new in (0, *range(56, 62))
 
 
 def test_busy_database_is_waited_out(run_dag, ztf_emulator: ZtfEmulator, data_dir: Path, monkeypatch) -> None:
@@ -115,7 +117,44 @@ def test_sensor_waits_for_a_request_submitted_elsewhere(run_dag, ztf_emulator: Z
     ZtfHook().submit(Target.parse("x", 10, 20), QueryWindow.parse(60000, 60100))
     state, tasks, _ = run_dag("fphot_test_ztf_sensor", where)
     assert state == "success", tasks
-    ztf_emulator.state.outcomes.append((11.0, 21.0, 54))
+    ztf_emulator.state.outcomes.append((11.0, 21.0, 64))  # catastrophic: no light curve
     ZtfHook().submit(Target.parse("y", 11, 21), QueryWindow.parse(60000, 60100))
     state, tasks, _ = run_dag("fphot_test_ztf_sensor", {**where, "ra": 11.0, "dec": 21.0})
     assert state == "failed"
+
+
+@pytest.mark.parametrize("code", [56, 57, 58, 59, 60, 61])
+def test_warning_exit_codes_give_the_light_curve(run_dag, ztf_emulator: ZtfEmulator, data_dir: Path, code) -> None:
+    """56-61 warn about some epochs (SkyPortal downloads them); the epochs keep their procstatus marks."""
+    ztf_emulator.state.outcomes.append((CONF["ra"], CONF["dec"], code))
+    state, tasks, dr = run_dag("fphot_test_ztf", CONF)
+    assert state == "success", tasks
+    assert ztf_emulator.state.requests[15274]["exitcode"] == code
+    assert len(stored(data_dir)) == expected_epochs()
+    product = next(t for t in dr.get_task_instances() if t.task_id == "fetch").xcom_pull(task_ids="fetch")
+    assert product["warnings"] == [f"request 15274: exit code {code}: {wire.EXIT_MEANINGS[code]}"]
+
+
+def test_a_start_before_the_survey_is_reset_and_still_found(run_dag, ztf_emulator: ZtfEmulator, data_dir: Path) -> None:
+    """Exit code 62: the status row lists the reset start, not ours; the request is found anyway."""
+    conf = {**CONF, "mjd_min": 57000.0, "mjd_max": 58300.0}
+    state, tasks, _ = run_dag("fphot_test_ztf", conf)
+    assert state == "success", tasks
+    assert ztf_emulator.state.requests[15274]["exitcode"] == 62 and len(ztf_emulator.state.requests) == 1
+    assert len(stored(data_dir)) == expected_epochs(conf) > 0
+
+
+@pytest.mark.parametrize(("code", "meaning"), [(64, "catastrophic"), (65, "before the survey start"), (255, "database")])
+def test_no_photometry_codes_fail_with_their_meaning(run_dag, ztf_emulator: ZtfEmulator, code, meaning, capfd) -> None:
+    ztf_emulator.state.outcomes.append((CONF["ra"], CONF["dec"], code))
+    state, tasks, _ = run_dag("fphot_test_ztf", CONF)
+    assert state == "failed" and tasks["fetch"] == "failed"
+    out, err = capfd.readouterr()
+    assert f"exit code {code}: " in out + err and meaning in out + err
+
+
+def test_single_requests_are_looked_for_on_the_single_page_only(run_dag, ztf_emulator: ZtfEmulator) -> None:
+    state, tasks, _ = run_dag("fphot_test_ztf", CONF)
+    assert state == "success", tasks
+    stats = ztf_emulator.stats()
+    assert stats["GET status"] >= 2 and "GET batch_status" not in stats

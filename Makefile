@@ -1,4 +1,4 @@
-.PHONY: setup demo tom-demo test bench
+.PHONY: setup demo tom-demo test test-live bench
 setup:
 	scripts/setup.sh
 demo:
@@ -7,6 +7,8 @@ tom-demo:
 	scripts/tom_demo.sh
 test:
 	scripts/test.sh
+test-live:  # the real services; see README "Checking against the real services"
+	scripts/test.sh -m live tests/live -rs
 bench:
 	scripts/setup.sh
 	.venv/bin/python benchmarks/parse_atlas.py

@@ -61,6 +61,7 @@ class ZtfState:
     outcomes: list[tuple[float, float, int]] = field(default_factory=list)
     recorded: list[tuple[float, float, str]] = field(default_factory=list)
     busy_answers: int = 0
+    status_reads: list[float] = field(default_factory=list)  # when each status page was read (tests)
     sky: SkyAnchors = field(default_factory=SkyAnchors)
     clock: Any = time.time
 
@@ -247,6 +248,7 @@ async def _status(request: web.Request, *, batch: bool) -> web.Response:
     params = request.query
     if (denied := _denied(request, params)) is not None:
         return denied
+    state.status_reads.append(time.monotonic())
     if state.busy_answers > 0:
         state.busy_answers -= 1
         return _html(f"<p>{BUSY_MESSAGE}</p>")

@@ -101,10 +101,10 @@ with DAG(
     loaded = load()
     planned = plan(loaded)
     per_service = {s: queries.override(task_id=f"{s}_queries")(planned, s) for s in POOLS}
-    atlas = AtlasBatchForcedPhotometryOperator.partial(task_id="atlas_fetch", pool=POOLS["atlas"]).expand_kwargs(
+    atlas = AtlasBatchForcedPhotometryOperator.partial(task_id="atlas_fetch", pool=POOLS["atlas"], deferrable=True).expand_kwargs(
         per_service["atlas"]
     )
-    ztf = ZtfForcedPhotometryOperator.partial(task_id="ztf_fetch", pool=POOLS["ztf"]).expand_kwargs(per_service["ztf"])
+    ztf = ZtfForcedPhotometryOperator.partial(task_id="ztf_fetch", pool=POOLS["ztf"], deferrable=True).expand_kwargs(per_service["ztf"])
     panstarrs = PanstarrsPhotometryOperator.partial(task_id="panstarrs_fetch", pool=POOLS["panstarrs"]).expand_kwargs(
         per_service["panstarrs"]
     )

@@ -78,8 +78,9 @@ with DAG(
     }
 
     with TaskGroup("atlas") as atlas:
+        # deferrable=True whatever [operators] default_deferrable says: waiting is this DAG's job.
         atlas_fetch = AtlasForcedPhotometryOperator(
-            task_id="fetch", use_reduced="{{ params.use_reduced }}", poll_interval=5, max_poll_interval=60, **query
+            task_id="fetch", deferrable=True, use_reduced="{{ params.use_reduced }}", poll_interval=5, max_poll_interval=60, **query
         )
         PhotometryProcessorOperator(
             task_id="process", product=atlas_fetch.output, sink="{{ params.sink }}", parser_options=parser_options
@@ -94,7 +95,7 @@ with DAG(
 
     with TaskGroup("ztf") as ztf:
         # Polls no more often than [fphot] ztf_min_poll_seconds (120 s): the status page is slow.
-        ztf_fetch = ZtfForcedPhotometryOperator(task_id="fetch", **query)
+        ztf_fetch = ZtfForcedPhotometryOperator(task_id="fetch", deferrable=True, **query)
         PhotometryProcessorOperator(
             task_id="process",
             product=ztf_fetch.output,

@@ -8,7 +8,7 @@ from fphot_provider.emulators.sky import SkyAnchors, separation_arcsec
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.hooks.panstarrs import PanstarrsHook
 from fphot_provider.hooks.ztf import ZtfHook
-from fphot_provider.operators.base import bounded_key
+from fphot_provider.operators.job import bounded_key
 from fphot_provider.parsers.atlas import parse_atlas
 from fphot_provider.parsers.ztf import parse_ztf
 from fphot_provider.targets import QueryWindow, Target

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import asdict
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import requests
+from airflow.sdk import BaseOperatorLink
+from airflow.sdk.execution_time.xcom import XCom
 
-from fphot_provider.failures import fails_fast
-from fphot_provider.exceptions import (
-    JobFailedError,
-    JobTimeoutError,
-    QueueFullError,
-    RemoteServiceError,
-    ServiceThrottledError,
-    ServiceUnavailableError,
-)
+from fphot_provider.exceptions import JobFailedError, RemoteServiceError
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.operators.base import ForcedPhotometryOperator, download_checked
+from fphot_provider.operators.job import RemoteJobOperator
 from fphot_provider.parsers.atlas import parse_atlas
 from fphot_provider.storage import store_raw
 from fphot_provider.triggers.atlas import AtlasJobTrigger
@@ -28,7 +23,8 @@ from fphot_provider.wire.atlas import AtlasTask
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from airflow.sdk import Context
+    from airflow.sdk import BaseOperator, Context
+    from airflow.sdk.types import TaskInstanceKey
 
     from fphot_provider.targets import QueryWindow, Target
 
@@ -36,7 +32,16 @@ TASK_URL_KEY = "atlas_task_url"
 QUEUE_FULL_WAIT = 300.0
 
 
-class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
+class AtlasTaskLink(BaseOperatorLink):
+    """"ATLAS task": the remote task this try submitted (its page on the server, while it exists)."""
+
+    name = "ATLAS task"
+
+    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        return XCom.get_value(ti_key=ti_key, key=TASK_URL_KEY) or ""
+
+
+class AtlasForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
     """Get a target's ATLAS light curve into a raw file, then free the server.
 
     Submits one task (``send_email`` off), pushes its URL to XCom and to the task-state store
@@ -51,109 +56,86 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator):
     """
 
     template_fields = (*ForcedPhotometryOperator.template_fields, "use_reduced")
+    operator_extra_links = (AtlasTaskLink(),)
     service = "atlas"
     data_product_type = "atlas_photometry"
+    state_key = TASK_URL_KEY
+    queue_full_wait = QUEUE_FULL_WAIT
+    what = "the ATLAS task"
 
     def __init__(self, *, use_reduced: bool = False, atlas_conn_id: str = AtlasHook.default_conn_name, **kwargs: Any):
         super().__init__(**kwargs)
         self.use_reduced = use_reduced
         self.atlas_conn_id = atlas_conn_id
 
-    @property
+    @cached_property
     def hook(self) -> AtlasHook:
+        """One hook per task try: the token is exchanged once."""
         return AtlasHook(self.atlas_conn_id)
 
-    # --- submit ------------------------------------------------------------------------------
-    @fails_fast
-    def execute(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Submit (or re-attach to) the task, then wait for it. Also the resume point after a throttle."""
-        target, window = self.query()
-        hook = self.hook
-        task = self._reattach(hook, context) or self._submit(hook, context, target, window)
-        context["ti"].xcom_push(key=TASK_URL_KEY, value=task.url)
-        self._task_url = task.url
-        if not task.is_terminal:
-            task = self._check_once(hook, task)
-        if task.is_terminal:
-            return self._complete(hook, task, target, window)
-        if self.deferrable:
-            self.defer(trigger=self._trigger(task.url), method_name="execute_complete")
-        finished = self.poll_blocking(lambda: _if_terminal(hook.get_task(task.url)), f"ATLAS task {task.url}")
-        return self._complete(hook, finished, target, window)
+    # --- the job's steps ------------------------------------------------------------------------
+    def prepare(self, context: Context) -> tuple[Target, QueryWindow]:
+        return self.query()
 
-    def _check_once(self, hook: AtlasHook, task: AtlasTask) -> AtlasTask:
-        """The fast path (small queries finish quickly); an outage here just means: wait."""
-        try:
-            return hook.get_task(task.url)
-        except ServiceUnavailableError as err:
-            self.log.warning("status check failed (%s); waiting for the task instead", err)
-            return task
+    def start(self, context: Context, query: tuple[Target, QueryWindow]) -> str:
+        """Re-attach to the task an earlier try submitted, or submit one; its URL goes to XCom."""
+        url = self._reattach(context) or self.submit_politely(context, query)
+        context["ti"].xcom_push(key=TASK_URL_KEY, value=url)
+        self._task_url = url
+        return url
 
-    def _submit(self, hook: AtlasHook, context: Context, target: Target, window: QueryWindow) -> AtlasTask:
+    def submit(self, context: Context, query: tuple[Target, QueryWindow]) -> str:
+        target, window = query
         key = self.job_key(context)
         try:
-            task = hook.submit(target, window, use_reduced=bool(self.use_reduced), comment=key)
-        except ServiceThrottledError as err:
-            self.wait_or_defer(err.wait_seconds, str(err))
-            return self._submit(hook, context, target, window)
-        except QueueFullError as err:
-            self.wait_or_defer(QUEUE_FULL_WAIT, str(err))
-            return self._submit(hook, context, target, window)
+            task = self.hook.submit(target, window, use_reduced=bool(self.use_reduced), comment=key)
         except (requests.ConnectionError, requests.Timeout):
             # The submit may have reached the server: find it by its key rather than queue twice.
-            task = self._find_by_key(hook, key)
+            task = self._find_by_key(key)
             if task is None:
                 raise
-        self.remember(context, TASK_URL_KEY, task.url)
         self.log.info("ATLAS task %s queued for %s", task.url, target.name)
-        return task
+        return task.url
 
-    def _reattach(self, hook: AtlasHook, context: Context) -> AtlasTask | None:
+    def check(self, context: Context, job: str) -> AtlasTask | None:
+        return _if_terminal(self.hook.get_task(job))
+
+    def trigger(self, job: str) -> AtlasJobTrigger:
+        return AtlasJobTrigger(
+            task_url=job, atlas_conn_id=self.atlas_conn_id, poll_interval=self.poll_interval,
+            max_poll_interval=self.max_poll_interval, deadline=self.deadline(),
+        )
+
+    def from_event(self, event: dict[str, Any]) -> AtlasTask:
+        return AtlasTask(**event["task"])
+
+    def finish(self, context: Context, job: str | None, state: AtlasTask, query: tuple[Target, QueryWindow]) -> dict:
+        target, window = query
+        paths = store_result(self.hook, state, target, self.root, self.log)
+        options = {"reduced": True} if self.use_reduced else {}
+        return self.product(target, window, paths, task=asdict(state), parser_options=options)
+
+    # --- re-attaching -----------------------------------------------------------------------------
+    def _reattach(self, context: Context) -> str | None:
         """On a retry, pick up the task an earlier try submitted, if the server still has it."""
         url = self.recall(context, TASK_URL_KEY)
         if url:
             try:
-                task = hook.get_task(url)
+                self.hook.get_task(url)
             except RemoteServiceError as err:
                 if err.status != 404:
                     raise
                 return None
             self.log.info("re-attached to ATLAS task %s", url)
-            return task
+            return url
         if context["ti"].try_number > 1:
-            return self._find_by_key(hook, self.job_key(context))
+            task = self._find_by_key(self.job_key(context))
+            return task.url if task else None
         return None
 
-    def _find_by_key(self, hook: AtlasHook, key: str) -> AtlasTask | None:
-        tasks = hook.find_tasks(key)
+    def _find_by_key(self, key: str) -> AtlasTask | None:
+        tasks = self.hook.find_tasks(key)
         return max(tasks, key=lambda t: t.id) if tasks else None
-
-    # --- wait ---------------------------------------------------------------------------------
-    def _trigger(self, task_url: str) -> AtlasJobTrigger:
-        return AtlasJobTrigger(
-            task_url=task_url,
-            atlas_conn_id=self.atlas_conn_id,
-            poll_interval=self.poll_interval,
-            max_poll_interval=self.max_poll_interval,
-            deadline=time.time() + self.job_timeout.total_seconds(),
-        )
-
-    @fails_fast
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the trigger fired: check the event, then finish like the fast path."""
-        status = event.get("status")
-        if status == "timeout":
-            raise JobTimeoutError(f"ATLAS task {event.get('task_url')}: {event.get('message')}")
-        if status != "success":
-            raise JobFailedError(f"waiting for ATLAS task {event.get('task_url')} failed: {event.get('message')}")
-        target, window = self.query()
-        return self._complete(self.hook, AtlasTask(**event["task"]), target, window)
-
-    # --- finish -------------------------------------------------------------------------------
-    def _complete(self, hook: AtlasHook, task: AtlasTask, target: Target, window: QueryWindow) -> dict[str, Any]:
-        paths = store_result(hook, task, target, self.root, self.log)
-        options = {"reduced": True} if self.use_reduced else {}
-        return self.product(target, window, paths, task=asdict(task), parser_options=options)
 
     def on_kill(self) -> None:
         """Delete the remote task, best effort, so the server does not work for nobody."""

@@ -52,7 +52,6 @@ class PanstarrsPhotometryOperator(ForcedPhotometryOperator):
         panstarrs_conn_id: str = PanstarrsHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
-        kwargs["deferrable"] = False  # a synchronous API: there is no job to wait for
         super().__init__(**kwargs)
         self.radius_arcsec = radius_arcsec
         self.choose = choose

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from fphot_provider.exceptions import JobFailedError, ServiceThrottledError
 from fphot_provider.failures import fails_fast
-from fphot_provider.exceptions import (
-    JobFailedError,
-    JobTimeoutError,
-    QueueFullError,
-    ServiceThrottledError,
-    ServiceUnavailableError,
-)
 from fphot_provider.hooks.ztf import ZtfHook, polite_poll_interval
 from fphot_provider.operators.base import ForcedPhotometryOperator, download_checked
+from fphot_provider.operators.job import RemoteJobOperator
 from fphot_provider.parsers.ztf import parse_ztf
 from fphot_provider.storage import store_raw
 from fphot_provider.targets import JD_MINUS_MJD, QueryWindow
@@ -30,12 +26,46 @@ if TYPE_CHECKING:
     from fphot_provider.targets import Target
 
 JOB_KEY = "ztf_job"
+PROGRESS_KEY = "ztf_progress"  # raw files stored so far and the warnings met (a window in pieces)
 QUEUE_FULL_WAIT = 600.0
 # Ask again from just after the last epoch received (~1 s), so no epoch comes twice.
 CONTINUE_AFTER_DAYS = 1e-5
+Query = tuple["Target", QueryWindow]
 
 
-class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
+@dataclass
+class ZtfJob:
+    """One ZTF request as we follow it (kept in the task-state store as a dict).
+
+    The service gives no id on submission: ``req_id`` is learnt from the status table;
+    ``exclude`` lists identical older requests (failed ones); ``submitted_at`` is set when we
+    asked (not when an identical request was reused).
+    """
+
+    ra: float
+    dec: float
+    jd_start: float
+    jd_end: float
+    req_id: int | None = None
+    exclude: list[int] = field(default_factory=list)
+    submitted_at: float | None = None
+
+    @classmethod
+    def of(cls, target: Target, window: QueryWindow, **fields: Any) -> ZtfJob:
+        """The job for a query, coordinates and JDs rounded as the service echoes them."""
+        return cls(ra=wire.round6(target.ra), dec=wire.round6(target.dec), jd_start=wire.round6(window.jd_min),
+                   jd_end=wire.round6(window.jd_max), **fields)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ZtfJob:
+        return cls(**{key: data[key] for key in cls.__dataclass_fields__ if key in data})
+
+    def find(self, rows: list[wire.ZtfRequest]) -> wire.ZtfRequest | None:
+        return wire.match_request(rows, self.ra, self.dec, self.jd_start, self.jd_end, req_id=self.req_id,
+                                  exclude=self.exclude)
+
+
+class ZtfForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
     """Get a target's ZTF forced-photometry light curve into raw files.
 
     Looks in the status table first: an identical request from the last 30 days that is
@@ -53,6 +83,9 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
 
     service = "ztf"
     data_product_type = "ztf_photometry"
+    state_key = JOB_KEY
+    queue_full_wait = QUEUE_FULL_WAIT
+    what = "the ZTF request"
 
     def __init__(self, *, ztf_conn_id: str = ZtfHook.default_conn_name, **kwargs: Any) -> None:
         kwargs.setdefault("poll_interval", 0.0)  # as often as polite: the configured floor (120 s)
@@ -60,7 +93,7 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
         super().__init__(**kwargs)
         self.ztf_conn_id = ztf_conn_id
 
-    @property
+    @cached_property
     def hook(self) -> ZtfHook:
         return ZtfHook(self.ztf_conn_id)
 
@@ -70,149 +103,95 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator):
         if window.jd_max < wire.SURVEY_START_JD:
             self.log.info("window ends before the ZTF survey started: nothing to ask")
             return self.product(target, window, [])
-        self._be_polite()
-        hook = self.hook
-        job = self.recall(context, JOB_KEY)
-        if job is None:
-            job = self._start(hook, context, target, window, pieces=[])
-        return self._follow(context, hook, job, target, window)
+        return super().execute(context, event)
 
-    def _be_polite(self) -> None:
-        """Raise the poll intervals to the service's floor (read at run time, from config)."""
+    # --- the job's steps ------------------------------------------------------------------------
+    def prepare(self, context: Context) -> Query:
+        """The query, with poll intervals raised to the service's floor (read at run time)."""
         self.poll_interval = polite_poll_interval(self.poll_interval)
         self.max_poll_interval = max(self.max_poll_interval, self.poll_interval)
+        return self.query()
 
-    # --- submit or reuse ---------------------------------------------------------------------
-    def _start(self, hook: ZtfHook, context: Context, target: Target, window: QueryWindow, pieces: list[str]) -> dict:
-        job = {
-            "ra": wire.round6(target.ra), "dec": wire.round6(target.dec),
-            "jd_start": wire.round6(window.jd_min), "jd_end": wire.round6(window.jd_max),
-            "req_id": None, "exclude": [], "pieces": pieces, "warnings": [], "submitted_at": None,
-        }
-        query = (job["ra"], job["dec"], job["jd_start"], job["jd_end"])
-        same = [r for r in self._requests(hook) if wire.same_query(r, *query)]
+    def submit(self, context: Context, query: Query) -> dict[str, Any]:
+        """Reuse an identical pending or finished request, else ask for one."""
+        target, window = query
+        job = ZtfJob.of(target, window)
+        same = [r for r in self.hook.get_requests() if wire.same_query(r, job.ra, job.dec, job.jd_start, job.jd_end)]
         reusable = [r for r in same if not r.is_failed]
         if reusable:
-            job["req_id"] = max(r.req_id for r in reusable)
-            self.log.info("reusing identical ZTF request %s instead of asking again", job["req_id"])
+            job.req_id = max(r.req_id for r in reusable)
+            self.log.info("reusing identical ZTF request %s instead of asking again", job.req_id)
         else:
-            job["exclude"] = [r.req_id for r in same]
-            self._submit(hook, target, window)
-            job["submitted_at"] = time.time()
-        self.remember(context, JOB_KEY, job)
-        return job
+            job.exclude = [r.req_id for r in same]
+            echo = self.hook.submit(target, window)
+            job.submitted_at = time.time()
+            self.log.info("ZTF request submitted for %s: %s", target.name, echo)
+        return asdict(job)
 
-    def _requests(self, hook: ZtfHook) -> list[wire.ZtfRequest]:
+    def first_check_now(self, job: dict[str, Any]) -> bool:
+        """Not right after a submit: the status page will not list the request yet."""
+        submitted = job.get("submitted_at")
+        return submitted is None or time.time() >= submitted + self.poll_interval
+
+    def check(self, context: Context, job: dict[str, Any]) -> wire.ZtfRequest | None:
         try:
-            return hook.get_requests()
-        except ServiceThrottledError as err:
-            self.wait_or_defer(err.wait_seconds, str(err))
-            return self._requests(hook)
-
-    def _submit(self, hook: ZtfHook, target: Target, window: QueryWindow) -> None:
-        try:
-            echo = hook.submit(target, window)
-        except ServiceThrottledError as err:
-            self.wait_or_defer(err.wait_seconds, str(err))
-            return self._submit(hook, target, window)
-        except QueueFullError as err:
-            self.wait_or_defer(QUEUE_FULL_WAIT, str(err))
-            return self._submit(hook, target, window)
-        self.log.info("ZTF request submitted for %s: %s", target.name, echo)
-        return None
-
-    # --- wait ---------------------------------------------------------------------------------
-    def _follow(self, context: Context, hook: ZtfHook, job: dict, target: Target, window: QueryWindow) -> dict:
-        """Check once (not right after a submit: the page is slow); finish if done, else wait."""
-        row = None if self._just_submitted(job) else self._check_once(hook, job)
-        if row is not None and row.is_terminal:
-            return self._complete(context, hook, job, row, target, window)
-        if self.deferrable:
-            self.defer(trigger=self._trigger(job), method_name="execute_complete")
-        row = self.poll_blocking(lambda: _terminal(self._find(self._requests(hook), job)), f"ZTF request {job}")
-        return self._complete(context, hook, job, row, target, window)
-
-    def _just_submitted(self, job: dict) -> bool:
-        return job.get("submitted_at") is not None and time.time() < job["submitted_at"] + self.poll_interval
-
-    def _check_once(self, hook: ZtfHook, job: dict) -> wire.ZtfRequest | None:
-        try:
-            return self._find(self._requests(hook), job)
-        except ServiceUnavailableError as err:  # only a shortcut: the trigger waits out outages
-            self.log.warning("status check failed (%s); waiting for the request instead", err)
+            row = ZtfJob.from_dict(job).find(self.hook.get_requests())
+        except ServiceThrottledError as err:  # "database is busy": look again at the next poll
+            self.log.info("%s; looking again later", err)
             return None
+        return row if row is not None and row.is_terminal else None
 
-    @staticmethod
-    def _find(rows: list[wire.ZtfRequest], job: dict) -> wire.ZtfRequest | None:
-        return wire.match_request(
-            rows, job["ra"], job["dec"], job["jd_start"], job["jd_end"], req_id=job["req_id"], exclude=job["exclude"]
-        )
-
-    def _trigger(self, job: dict) -> ZtfJobTrigger:
+    def trigger(self, job: dict[str, Any]) -> ZtfJobTrigger:
+        follow = ZtfJob.from_dict(job)
         return ZtfJobTrigger(
-            ra=job["ra"], dec=job["dec"], jd_start=job["jd_start"], jd_end=job["jd_end"], req_id=job["req_id"],
-            exclude=job["exclude"], ztf_conn_id=self.ztf_conn_id, poll_interval=self.poll_interval,
-            max_poll_interval=self.max_poll_interval, deadline=time.time() + self.job_timeout.total_seconds(),
-            not_before=(job["submitted_at"] + self.poll_interval) if job.get("submitted_at") else None,
+            ra=follow.ra, dec=follow.dec, jd_start=follow.jd_start, jd_end=follow.jd_end, req_id=follow.req_id,
+            exclude=follow.exclude, ztf_conn_id=self.ztf_conn_id, poll_interval=self.poll_interval,
+            max_poll_interval=self.max_poll_interval, deadline=self.deadline(),
+            not_before=(follow.submitted_at + self.poll_interval) if follow.submitted_at else None,
         )
 
-    @fails_fast
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the trigger fired.
+    def from_event(self, event: dict[str, Any]) -> wire.ZtfRequest:
+        return wire.ZtfRequest(**event["request"])
 
-        The job (with the pieces already stored) comes from the task-state store, not from
-        ``defer(kwargs=...)``: ``airflow dags test`` replaces those kwargs with the event.
-        """
-        job = self.recall(context, JOB_KEY) or {**_job_fields(event), "pieces": []}
-        if event.get("status") == "timeout":
-            raise JobTimeoutError(f"ZTF request {job}: {event.get('message')}")
-        if event.get("status") != "success":
-            raise JobFailedError(f"waiting for the ZTF request failed: {event.get('message')}")
-        target, window = self.query()
-        self._be_polite()
-        row = wire.ZtfRequest(**event["request"])
-        return self._complete(context, self.hook, job, row, target, window)
+    def job_from_event(self, event: dict[str, Any]) -> dict[str, Any]:
+        return asdict(ZtfJob.from_dict(event))
 
-    # --- finish -------------------------------------------------------------------------------
-    def _complete(
-        self, context: Context, hook: ZtfHook, job: dict, row: wire.ZtfRequest, target: Target, window: QueryWindow
-    ) -> dict[str, Any]:
+    def finish(self, context: Context, job: dict[str, Any], row: wire.ZtfRequest, query: Query) -> dict[str, Any]:
+        target, window = query
         if row.is_failed:
             raise JobFailedError(f"ZTF request {row.req_id} for {target.name} gave no photometry ({row.describe_exit()})")
-        pieces, warnings = list(job["pieces"]), list(job.get("warnings") or [])
+        progress = self.recall(context, PROGRESS_KEY) or {"pieces": [], "warnings": []}
         if row.warning:
             self.log.warning("ZTF request %s for %s: %s (epochs stay marked by procstatus)", row.req_id, target.name, row.warning)
-            warnings.append(f"request {row.req_id}: {row.warning}")
+            _add(progress["warnings"], f"request {row.req_id}: {row.warning}")
         if row.has_lightcurve:
-            check = functools.partial(parse_ztf, target=target.name)
-            text = download_checked(lambda: hook.download_lightcurve(row.lightcurve), check, f"ZTF light curve {row.lightcurve}")
-            name = PurePosixPath(row.lightcurve).name
-            pieces.append(str(store_raw(self.root, self.service, target.safe_name, name, text)))
-            self.log.info("stored ZTF request %s (%s, %d bytes) at %s", row.req_id, row.describe_exit(), len(text), pieces[-1])
-            if row.is_partial:
-                return self._continue(context, hook, {**job, "warnings": warnings}, text, pieces, target, window)
+            text = self._download(row, target)
+            path = store_raw(self.root, self.service, target.safe_name, PurePosixPath(row.lightcurve).name, text)
+            _add(progress["pieces"], str(path))
+            self.log.info("stored ZTF request %s (%s, %d bytes) at %s", row.req_id, row.describe_exit(), len(text), path)
         else:
             self.log.info("ZTF request %s: %s", row.req_id, row.describe_exit())
-        return self.product(target, window, pieces, requests=[asdict(row)], warnings=warnings)
+        self.remember(context, PROGRESS_KEY, progress)  # before asking for more: nothing stored is forgotten
+        if row.is_partial and row.has_lightcurve:
+            return self._continue(context, ZtfJob.from_dict(job), text, query)
+        return self.product(target, window, progress["pieces"], requests=[asdict(row)], warnings=progress["warnings"])
 
-    def _continue(
-        self, context: Context, hook: ZtfHook, job: dict, text: str, pieces: list[str], target: Target, window: QueryWindow
-    ) -> dict[str, Any]:
+    def _download(self, row: wire.ZtfRequest, target: Target) -> str:
+        check = functools.partial(parse_ztf, target=target.name)
+        return download_checked(lambda: self.hook.download_lightcurve(row.lightcurve), check, f"ZTF light curve {row.lightcurve}")
+
+    def _continue(self, context: Context, done: ZtfJob, text: str, query: Query) -> dict[str, Any]:
         """Exit code 52: ask for the rest, from just after the last epoch received."""
+        target, window = query
         last_mjd = float(parse_ztf(text, target=target.name)["mjd"].max())
-        if last_mjd + JD_MINUS_MJD <= job["jd_start"]:
-            raise JobFailedError(f"ZTF request {job} hit the epoch limit without advancing")
-        rest = QueryWindow.parse(last_mjd + CONTINUE_AFTER_DAYS, window.mjd_max)
+        if last_mjd + JD_MINUS_MJD <= done.jd_start:
+            raise JobFailedError(f"ZTF request {done} hit the epoch limit without advancing")
+        rest = (target, QueryWindow.parse(last_mjd + CONTINUE_AFTER_DAYS, window.mjd_max))
         self.log.info("epoch limit reached at MJD %.5f; asking for the rest of the window", last_mjd)
-        job = {**self._start(hook, context, target, rest, pieces=pieces), "warnings": job["warnings"]}
-        self.remember(context, JOB_KEY, job)
-        return self._follow(context, hook, job, target, window)
+        return self.wait(context, self.submit_politely(context, rest), query)
 
 
-def _job_fields(event: dict[str, Any]) -> dict[str, Any]:
-    """The request description a ZtfJobTrigger puts in its event."""
-    return {key: event.get(key) for key in ("ra", "dec", "jd_start", "jd_end", "req_id", "exclude")} | {"warnings": []}
-
-
-def _terminal(row: wire.ZtfRequest | None) -> wire.ZtfRequest | None:
-    return row if row is not None and row.is_terminal else None
+def _add(items: list[str], item: str) -> None:
+    """Append once: a finish repeated after a crash must not list a piece twice."""
+    if item not in items:
+        items.append(item)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import JobFailedError
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.sensors.base import RemoteJobSensor
 from fphot_provider.triggers.atlas import AtlasJobTrigger
 from fphot_provider.wire.atlas import AtlasTask
 
-if TYPE_CHECKING:
-    from airflow.sdk import Context
 
 
 class AtlasJobSensor(RemoteJobSensor):
@@ -41,9 +38,6 @@ class AtlasJobSensor(RemoteJobSensor):
             raise JobFailedError(f"ATLAS task {task.url} failed: {task.error_msg}")
         return payload["task"]
 
-    @fails_fast
-    def poke(self, context: Context) -> bool:
+    def state(self) -> dict[str, Any] | None:
         task = AtlasHook(self.atlas_conn_id).get_task(self.task_url)
-        if task.is_terminal:
-            context["ti"].xcom_push(key="return_value", value=self.check({"task": asdict(task)}))
-        return task.is_terminal
+        return {"task": asdict(task)} if task.is_terminal else None

@@ -7,13 +7,14 @@ event checks (timeout, error) live here; a subclass names its trigger and what "
 from __future__ import annotations
 
 import time
+from abc import abstractmethod
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from fphot_provider.failures import fails_fast
-from fphot_provider.exceptions import JobFailedError, JobTimeoutError
+from fphot_provider.operators.job import check_event, default_deferrable
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -24,24 +25,32 @@ if TYPE_CHECKING:
 class RemoteJobSensor(BaseSensorOperator):
     """Wait for a remote job; return its terminal state.
 
-    :param deferrable: wait in the triggerer (default) instead of poking from a worker.
+    Looks once before deferring (a finished job needs no trigger); ``poke`` returns a
+    :class:`PokeReturnValue`, so the blocking mode pushes the same value.
+
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``, else
+        True) instead of poking from a worker.
     :param max_poll_interval: the trigger's longest wait between polls.
     """
 
-    def __init__(self, *, deferrable: bool = True, max_poll_interval: float = 600.0, **kwargs: Any) -> None:
+    def __init__(self, *, deferrable: bool | None = None, max_poll_interval: float = 600.0, **kwargs: Any) -> None:
         kwargs.setdefault("poke_interval", 30.0)
         kwargs.setdefault("timeout", timedelta(hours=12).total_seconds())
         super().__init__(**kwargs)
-        self.deferrable = deferrable
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.max_poll_interval = max_poll_interval
 
+    @abstractmethod
     def trigger(self) -> PollingJobTrigger:
         """The service's trigger for this job."""
-        raise NotImplementedError
 
+    @abstractmethod
+    def state(self) -> dict[str, Any] | None:
+        """Read the job once: the trigger's event payload when terminal, else None."""
+
+    @abstractmethod
     def check(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Raise JobFailedError if the finished job failed; return what the sensor returns."""
-        raise NotImplementedError
 
     def trigger_timing(self) -> dict[str, float]:
         """Polling kwargs every trigger takes, from the sensor's own settings."""
@@ -49,15 +58,19 @@ class RemoteJobSensor(BaseSensorOperator):
                 "deadline": time.time() + float(self.timeout)}
 
     @fails_fast
+    def poke(self, context: Context) -> PokeReturnValue:
+        payload = self.state()
+        return PokeReturnValue(is_done=payload is not None, xcom_value=self.check(payload) if payload else None)
+
+    @fails_fast
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
+        payload = self.state()  # a job already finished needs no trigger
+        if payload is not None:
+            return self.check(payload)
         self.defer(trigger=self.trigger(), method_name="execute_complete")
 
     @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        if event.get("status") == "timeout":
-            raise JobTimeoutError(f"{self.task_id}: {event.get('message')}")
-        if event.get("status") != "success":
-            raise JobFailedError(f"{self.task_id}: waiting failed: {event.get('message')}")
-        return self.check(event)
+        return self.check(check_event(event, self.task_id))

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import JobFailedError
-from fphot_provider.hooks.ztf import ZtfHook
+from fphot_provider.hooks.ztf import ZtfHook, polite_poll_interval
 from fphot_provider.sensors.base import RemoteJobSensor
 from fphot_provider.triggers.ztf import ZtfJobTrigger
 from fphot_provider.wire import ztf as wire
 
-if TYPE_CHECKING:
-    from airflow.sdk import Context
 
 
 class ZtfJobSensor(RemoteJobSensor):
@@ -57,7 +54,10 @@ class ZtfJobSensor(RemoteJobSensor):
                 "jd_end": wire.round6(self.jd_end), "req_id": int(self.req_id) if self.req_id else None}
 
     def trigger(self) -> ZtfJobTrigger:
-        return ZtfJobTrigger(**self._where(), batch=self.batch, ztf_conn_id=self.ztf_conn_id, **self.trigger_timing())
+        timing = self.trigger_timing()
+        timing["poll_interval"] = polite_poll_interval(timing["poll_interval"])  # the page is slow
+        timing["max_poll_interval"] = max(timing["max_poll_interval"], timing["poll_interval"])
+        return ZtfJobTrigger(**self._where(), batch=self.batch, ztf_conn_id=self.ztf_conn_id, **timing)
 
     def check(self, payload: dict[str, Any]) -> dict[str, Any]:
         row = wire.ZtfRequest(**payload["request"])
@@ -65,12 +65,8 @@ class ZtfJobSensor(RemoteJobSensor):
             raise JobFailedError(f"ZTF request {row.req_id} failed ({row.describe_exit()})")
         return payload["request"]
 
-    @fails_fast
-    def poke(self, context: Context) -> bool:
+    def state(self) -> dict[str, Any] | None:
         where = self._where()
         rows = ZtfHook(self.ztf_conn_id).get_requests(batch=self.batch)
         row = wire.match_request(rows, where["ra"], where["dec"], where["jd_start"], where["jd_end"], req_id=where["req_id"])
-        if row is None or not row.is_terminal:
-            return False
-        context["ti"].xcom_push(key="return_value", value=self.check({"request": asdict(row)}))
-        return True
+        return {"request": asdict(row)} if row is not None and row.is_terminal else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from abc import abstractmethod
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -47,13 +48,13 @@ class PollingJobTrigger(BaseTrigger):
         self.deadline = deadline
         self.not_before = not_before
 
+    @abstractmethod
     def job_fields(self) -> dict[str, Any]:
         """The subclass's own JSON-primitive kwargs."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def poll(self) -> dict[str, Any] | None:
         """Check the job once: its terminal payload (JSON primitives), or None while it runs."""
-        raise NotImplementedError
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         fields = {

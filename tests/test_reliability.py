@@ -12,7 +12,7 @@ import pytest
 
 from fphot_provider.emulators.common import FAULTS_KEY, Fault
 from fphot_provider.sinks.sql import SqlSink
-from fphot_provider.survey import as_csv
+from tests.helpers import as_csv
 from tests.conftest import AtlasEmulator, PanstarrsEmulator, ZtfEmulator
 
 pytestmark = pytest.mark.airflow

@@ -10,7 +10,8 @@ import pytest
 
 from fphot_provider.exceptions import ConfigurationError
 from fphot_provider.sinks.sql import SqlSink
-from fphot_provider.survey import as_csv, atlas_batches, incremental_windows, load_targets
+from fphot_provider.survey import atlas_batches, incremental_windows, load_targets
+from tests.helpers import as_csv
 from tests.conftest import AtlasEmulator, PanstarrsEmulator, ZtfEmulator
 from tests.sinks.conformance import table
 

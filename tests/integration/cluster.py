@@ -1,5 +1,6 @@
 """Real Airflow components as processes: api-server, scheduler, dag-processor, triggerer (and a
-Celery worker), on a fresh PostgreSQL metadata database, stopped by PID at the end.
+Celery worker), on a fresh PostgreSQL metadata database (on the tests' own PostgreSQL server,
+tests/servers.py), stopped by PID at the end.
 
 No Docker engine here: this runs the same processes docker-compose.yaml would, locally.
 """
@@ -15,32 +16,24 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg2
 import requests
 
 from tests.conftest import REPO
 from tests.helpers import free_port, wait_until
 
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+if TYPE_CHECKING:
+    from tests.servers import Postgres
 
-
-def admin(statement: str) -> None:
-    """Run a statement that cannot be in a transaction (CREATE/DROP DATABASE)."""
-    conn = psycopg2.connect(**PG, dbname="postgres")
-    try:
-        conn.autocommit = True
-        conn.cursor().execute(statement)
-    finally:
-        conn.close()
 
 
 class AirflowCluster:
     """Start and stop a small Airflow deployment; talk to it through its REST API."""
 
-    def __init__(self, executor: str, extra_env: dict[str, str]) -> None:
+    def __init__(self, executor: str, extra_env: dict[str, str], *, postgres: Postgres) -> None:
         self.executor = executor
+        self.postgres = postgres
         self.home = Path(tempfile.mkdtemp(prefix="fphot-cluster-"))
         self.database = f"fphot_it_{uuid.uuid4().hex[:8]}"
         self.port = free_port()
@@ -54,7 +47,7 @@ class AirflowCluster:
         (self.home / "dags").mkdir()
         for source in (REPO / "dags").glob("*.*"):
             shutil.copy(source, self.home / "dags" / source.name)
-        db = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{self.database}"
+        db = self.postgres.sqlalchemy_url(self.database)
         return {
             **os.environ,
             "AIRFLOW_HOME": str(self.home),
@@ -77,7 +70,7 @@ class AirflowCluster:
         }
 
     def start(self, *components: str) -> AirflowCluster:
-        admin(f"CREATE DATABASE {self.database}")
+        self.postgres.admin(f"CREATE DATABASE {self.database}")
         self._airflow("db", "migrate")
         self._spawn("api-server", "--port", str(self.port))
         wait_until(self._api_up, timeout=120, interval=0.5)
@@ -148,4 +141,4 @@ class AirflowCluster:
                 proc.wait(timeout=10)
         for log in self._log_files:
             log.close()
-        admin(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+        self.postgres.admin(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")

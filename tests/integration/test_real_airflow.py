@@ -26,19 +26,21 @@ CONF = {"target_name": "SN 2023ixf", "ra": 210.910674, "dec": 54.3117, "mjd_min"
 
 
 @pytest.mark.parametrize(
-    ("executor", "components", "extra"),
+    ("executor", "components"),
     [
-        ("LocalExecutor", ["scheduler", "dag-processor", "triggerer"], {}),
-        ("CeleryExecutor", ["scheduler", "dag-processor", "triggerer", "celery worker --concurrency 2"],
-         {"AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/7"}),
+        ("LocalExecutor", ["scheduler", "dag-processor", "triggerer"]),
+        ("CeleryExecutor", ["scheduler", "dag-processor", "triggerer", "celery worker --concurrency 2"]),
     ],
     ids=["local", "celery"],
 )
-def test_deferred_run_on_real_components(executor: str, components: list[str], extra: dict[str, str]) -> None:
+def test_deferred_run_on_real_components(executor: str, components: list[str], postgres, request) -> None:
     config = atlas.AtlasConfig(queue_seconds=20, run_seconds=2)
+    extra = {}
+    if executor == "CeleryExecutor":  # a Redis broker of the tests' own, only when Celery needs one
+        extra["AIRFLOW__CELERY__BROKER_URL"] = request.getfixturevalue("redis_server").url(7)
     with EmulatorServer(atlas.create_app(config)) as emulator:
         conn = json.dumps({"conn_type": "fphot_atlas", "host": emulator.url, "password": "demo-token"})
-        cluster = AirflowCluster(executor, {"AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT": conn, **extra})
+        cluster = AirflowCluster(executor, {"AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT": conn, **extra}, postgres=postgres)
         if executor == "CeleryExecutor":
             cluster.env["AIRFLOW__CELERY__RESULT_BACKEND"] = "db+" + cluster.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "")
         try:

@@ -30,16 +30,16 @@ def products_of(server, name: str = "SN 2023ixf") -> list[dict]:  # noqa: ANN001
     return [p for p in server.api("/api/dataproducts/", target_name=name)["results"] if p["target"] == wanted]
 
 
-def plotted_traces(server, target_id: int) -> dict[str, int]:  # noqa: ANN001
+def plotted_traces(server, target_id: int, chromium: str) -> dict[str, int]:  # noqa: ANN001
     """Log in to the TOM in Chromium and read its light-curve plot: {trace name: points}."""
     from playwright.sync_api import sync_playwright
 
-    from tests.integration.test_ui import ARGS, ARTIFACTS, CHROMIUM
+    from tests.integration.test_ui import ARGS, ARTIFACTS
     from tests.tom.server import PASSWORD, USER
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         page = browser.new_page(viewport={"width": 1300, "height": 1100})
         page.goto(f"{server.url}/accounts/login/")
         page.fill("input[name=login]", USER)
@@ -62,7 +62,7 @@ def returns(dr, task_suffix: str) -> list[dict]:  # noqa: ANN001
 
 
 @pytest.mark.usefixtures("atlas_emulator", "ztf_emulator", "panstarrs_emulator")
-def test_photometry_lands_in_the_tom_once(run_dag, tom) -> None:  # noqa: ANN001
+def test_photometry_lands_in_the_tom_once(run_dag, tom, chromium) -> None:  # noqa: ANN001
     state, tasks, dr = run_dag("fphot_target", CONF)
     assert state == "success", tasks
 
@@ -83,7 +83,7 @@ def test_photometry_lands_in_the_tom_once(run_dag, tom) -> None:  # noqa: ANN001
     )
     assert limits == str(sorted(round(float(v), 4) for v in upper["limit_mag"]))
     # The TOM's own light curve draws them: a trace per filter, and one of its limits.
-    traces = plotted_traces(tom, target_id(tom, "SN 2023ixf"))
+    traces = plotted_traces(tom, target_id(tom, "SN 2023ixf"), chromium)
     detected = Counter(drawn[drawn["detected"]]["filter"].astype(str))
     assert {f: traces[f] for f in detected} == dict(detected)
     assert sum(traces.get(f"{f} non-detection", 0) for f in detected) == len(upper)

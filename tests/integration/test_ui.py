@@ -6,7 +6,6 @@ Screenshots land in ``test-artifacts/`` (kept by CI as artifacts; ignored by git
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -18,7 +17,6 @@ from tests.helpers import wait_until
 from tests.integration.cluster import AirflowCluster
 
 pytestmark = pytest.mark.integration
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = REPO / "test-artifacts"
@@ -37,19 +35,19 @@ def fill(dialog, **fields: str) -> None:  # noqa: ANN001
         dialog.locator(f"#element_{name}").fill(value)
 
 
-def test_trigger_form(tmp_path) -> None:  # noqa: ANN001
+def test_trigger_form(tmp_path, postgres, chromium) -> None:  # noqa: ANN001
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with EmulatorServer(atlas.create_app(atlas.AtlasConfig(queue_seconds=1, run_seconds=1))) as emulator:
         conn = json.dumps({"conn_type": "fphot_atlas", "host": emulator.url, "password": "demo-token"})
-        cluster = AirflowCluster("LocalExecutor", {"AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT": conn})
+        cluster = AirflowCluster("LocalExecutor", {"AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT": conn}, postgres=postgres)
         try:
             cluster.start("scheduler", "dag-processor", "triggerer")
             wait_until(lambda: cluster._dag_known("fphot_target"), timeout=120, interval=1)
             cluster.api("PATCH", "/dags/fphot_target", json={"is_paused": False})
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
 
                 dialog = open_form(page, cluster.url)

@@ -1,4 +1,4 @@
-"""The SQL sink passes the shared conformance suite on SQLite and on the local PostgreSQL."""
+"""The SQL sink passes the shared conformance suite on SQLite and on PostgreSQL (the tests' own server)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import uuid
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from fphot_provider.exceptions import ConfigurationError
@@ -15,16 +14,19 @@ from fphot_provider.sinks import get_sink
 from fphot_provider.sinks.sql import SqlSink, upsert_sql
 from tests.sinks.conformance import SinkConformance, table
 
-PG = {"conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres", "schema": "test"}
+@pytest.fixture(scope="module")
+def pg_database(postgres) -> str:
+    """A database of this module's own on the tests' PostgreSQL."""
+    return postgres.create_database("fphot_sink")
 
 
 @pytest.fixture
-def pg_table(monkeypatch: pytest.MonkeyPatch):
-    """A fresh table on the local PostgreSQL (started by .ci/run), dropped afterwards."""
-    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_PG", json.dumps(PG))
+def pg_table(postgres, pg_database: str, monkeypatch: pytest.MonkeyPatch):
+    """A fresh table, reached through the Airflow Connection ``fphot_pg``; dropped afterwards."""
+    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_PG", json.dumps(postgres.airflow_connection(pg_database)))
     name = f"fphot_test_{uuid.uuid4().hex[:10]}"
     yield name
-    with psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test") as conn, conn.cursor() as cur:
+    with postgres.connect(pg_database) as conn, conn.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -56,13 +58,13 @@ def test_raw_columns_round_trip(tmp_path: Path) -> None:
     assert got["raw_chi_N"].tolist()[:2] == [1.5, 2.0] and got["raw_Obs_unit"].eq("01a").all()
 
 
-def test_postgres_overlapping_windows_and_indexes(pg_table: str) -> None:
+def test_postgres_overlapping_windows_and_indexes(pg_table: str, postgres, pg_database: str) -> None:
     sink = SqlSink("fphot_pg", pg_table)
     first = sink.write(table(n=100))
     second = sink.write(table(n=100, start=50))
     assert (first.inserted, second.inserted, second.unchanged) == (100, 50, 50)
     assert sink.last_epochs("T") == {"atlas": 60149.0}
-    with psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test") as conn, conn.cursor() as cur:
+    with postgres.connect(pg_database) as conn, conn.cursor() as cur:
         cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", (pg_table,))
         names = {row[0] for row in cur.fetchall()}
         cur.execute(f"SELECT count(*) FROM {pg_table}")

@@ -1,4 +1,4 @@
-.PHONY: setup demo tom-demo test test-live bench
+.PHONY: setup demo tom-demo test test-fast test-live lint bench
 setup:
 	scripts/setup.sh
 demo:
@@ -7,6 +7,12 @@ tom-demo:
 	scripts/tom_demo.sh
 test:
 	scripts/test.sh
+test-fast:  # the inner loop: no Airflow runs, no TOM, no servers, no slow statistics (under 2 minutes)
+	scripts/test.sh -m "not airflow and not integration and not tom and not servers and not slow and not live"
+lint:
+	scripts/setup.sh
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 test-live:  # the real services; see README "Checking against the real services"
 	scripts/test.sh -m live tests/live -rs
 bench:

@@ -46,7 +46,8 @@ def scenario(jobs: int, poll: float, cap: float) -> dict[str, float]:
     config = atlas.AtlasConfig(queue_seconds=QUEUE, run_seconds=RUN, submits_per_minute=0, max_queued=jobs + 10)
     with EmulatorServer(atlas.create_app(config)) as server:
         os.environ["AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT"] = json.dumps(
-            {"conn_type": "fphot_atlas", "host": server.url, "password": "demo-token"})
+            {"conn_type": "fphot_atlas", "host": server.url, "password": "demo-token"}
+        )
         hook, window = AtlasHook(), QueryWindow.parse(60000, 60030)
         urls = []
         for start in range(0, jobs, 100):
@@ -58,8 +59,12 @@ def scenario(jobs: int, poll: float, cap: float) -> dict[str, float]:
         delays = asyncio.run(wait_all(urls, finish, poll, cap))
         polls = server.app[STATS_KEY]["GET status"]
     delays.sort()
-    return {"rss_growth_mb": rss_mb() - before, "requests_per_job": polls / jobs,
-            "median_delay_s": delays[len(delays) // 2], "p95_delay_s": delays[int(len(delays) * 0.95)]}
+    return {
+        "rss_growth_mb": rss_mb() - before,
+        "requests_per_job": polls / jobs,
+        "median_delay_s": delays[len(delays) // 2],
+        "p95_delay_s": delays[int(len(delays) * 0.95)],
+    }
 
 
 def main() -> None:
@@ -69,8 +74,10 @@ def main() -> None:
     backoff = scenario(jobs, poll=2.0, cap=10.0)
     constant = scenario(jobs, poll=2.0, cap=2.0)
     for name, row in (("backoff x1.5, cap 10 s", backoff), ("constant 2 s (baseline)", constant)):
-        print(f"{name:26s}: {row['requests_per_job']:.1f} status requests/job, end->event median "
-              f"{row['median_delay_s']:.1f} s, p95 {row['p95_delay_s']:.1f} s, loop memory +{row['rss_growth_mb']:.0f} MB")
+        print(
+            f"{name:26s}: {row['requests_per_job']:.1f} status requests/job, end->event median "
+            f"{row['median_delay_s']:.1f} s, p95 {row['p95_delay_s']:.1f} s, loop memory +{row['rss_growth_mb']:.0f} MB"
+        )
     print(f"requests ratio backoff/constant: {backoff['requests_per_job'] / constant['requests_per_job']:.2f}x")
 
 

@@ -1,7 +1,8 @@
 """The survey monitor over many targets on real Airflow (LocalExecutor, PostgreSQL metadata DB).
 
 Run: .venv/bin/python benchmarks/monitor_scale.py [TARGETS] [SERVICES]   e.g. 500 atlas,panstarrs
-Starts its own PostgreSQL (tests/servers.py) for the metadata DB. Prints the wall time of the run and where it went (summed
+Starts its own PostgreSQL (tests/servers.py) for the metadata DB.
+Prints the wall time of the run and where it went (summed
 task durations per task, and the share of the run that tasks spent queued or deferred).
 """
 
@@ -17,8 +18,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from fphot_provider.emulators import atlas, panstarrs, ztf  # noqa: E402
 from fphot_provider.emulators.common import EmulatorServer  # noqa: E402
-from tests.helpers import as_csv  # noqa: E402
-from tests.helpers import wait_until  # noqa: E402
+from tests.helpers import (
+    as_csv,  # noqa: E402
+    wait_until,  # noqa: E402
+)
 from tests.integration.cluster import AirflowCluster  # noqa: E402
 from tests.servers import start_postgres  # noqa: E402
 
@@ -27,13 +30,21 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     services = (sys.argv[2] if len(sys.argv) > 2 else "atlas,ztf,panstarrs").split(",")
     targets = [{"name": f"S{i:04d}", "ra": (i * 0.7) % 360, "dec": -30 + (i % 120) * 0.5} for i in range(count)]
-    with EmulatorServer(atlas.create_app(atlas.AtlasConfig(queue_seconds=5, run_seconds=5, max_queued=10_000))) as a, \
-            EmulatorServer(ztf.create_app(ztf.ZtfConfig(queue_seconds=5, run_seconds=5, max_pending=10_000))) as z, \
-            EmulatorServer(panstarrs.create_app()) as p:
+    with (
+        EmulatorServer(atlas.create_app(atlas.AtlasConfig(queue_seconds=5, run_seconds=5, max_queued=10_000))) as a,
+        EmulatorServer(ztf.create_app(ztf.ZtfConfig(queue_seconds=5, run_seconds=5, max_pending=10_000))) as z,
+        EmulatorServer(panstarrs.create_app()) as p,
+    ):
         env = {
-            "AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT": json.dumps({"conn_type": "fphot_atlas", "host": a.url, "password": "demo-token"}),
-            "AIRFLOW_CONN_FPHOT_ZTF_DEFAULT": json.dumps({"conn_type": "fphot_ztf", "host": z.url, "login": "demo@example.org", "password": "demo-userpass"}),
-            "AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT": json.dumps({"conn_type": "fphot_panstarrs", "host": f"{p.url}/api/v0.1/panstarrs"}),
+            "AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT": json.dumps(
+                {"conn_type": "fphot_atlas", "host": a.url, "password": "demo-token"}
+            ),
+            "AIRFLOW_CONN_FPHOT_ZTF_DEFAULT": json.dumps(
+                {"conn_type": "fphot_ztf", "host": z.url, "login": "demo@example.org", "password": "demo-userpass"}
+            ),
+            "AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT": json.dumps(
+                {"conn_type": "fphot_panstarrs", "host": f"{p.url}/api/v0.1/panstarrs"}
+            ),
         }
         postgres, pg_handle = start_postgres()
         cluster = AirflowCluster("LocalExecutor", env, postgres=postgres)
@@ -42,12 +53,20 @@ def main() -> None:
             for pool, slots in (("fphot_atlas", 4), ("fphot_ztf", 8), ("fphot_panstarrs", 4)):
                 cluster.api("POST", "/pools", json={"name": pool, "slots": slots, "include_deferred": False})
             (cluster.home / "targets.csv").write_text(as_csv(targets))
-            conf = {"targets": f"csv:{cluster.home / 'targets.csv'}", "sink": "sql", "services": services,
-                    "atlas_poll_seconds": 5, "ztf_poll_seconds": 5}
+            conf = {
+                "targets": f"csv:{cluster.home / 'targets.csv'}",
+                "sink": "sql",
+                "services": services,
+                "atlas_poll_seconds": 5,
+                "ztf_poll_seconds": 5,
+            }
             start = time.monotonic()
             run_id = cluster.trigger("fphot_survey_monitor", conf)
-            wait_until(lambda: cluster.run_state("fphot_survey_monitor", run_id) in ("success", "failed"),
-                       timeout=7200, interval=5)
+            wait_until(
+                lambda: cluster.run_state("fphot_survey_monitor", run_id) in ("success", "failed"),
+                timeout=7200,
+                interval=5,
+            )
             wall = time.monotonic() - start
             report(cluster, run_id, count, services, wall)
         finally:
@@ -56,7 +75,9 @@ def main() -> None:
 
 
 def report(cluster: AirflowCluster, run_id: str, count: int, services: list[str], wall: float) -> None:
-    items = cluster.api("GET", f"/dags/fphot_survey_monitor/dagRuns/{run_id}/taskInstances?limit=10000")["task_instances"]
+    items = cluster.api("GET", f"/dags/fphot_survey_monitor/dagRuns/{run_id}/taskInstances?limit=10000")[
+        "task_instances"
+    ]
     busy: dict[str, float] = defaultdict(float)
     runs: dict[str, int] = defaultdict(int)
     for ti in items:

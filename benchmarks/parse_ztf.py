@@ -36,7 +36,9 @@ def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     text = make_text(rows)
     header_lines = 57
-    baseline = best_of(lambda: pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, skiprows=header_lines))
+    baseline = best_of(
+        lambda: pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, skiprows=header_lines)
+    )
     ours = best_of(lambda: parse_ztf(text, target="bench"))
     print(f"rows: {rows:,}  bytes: {len(text):,}")
     print(f"pandas.read_csv : {baseline:.3f} s  ({rows / baseline:,.0f} rows/s)")

@@ -35,7 +35,9 @@ def plain_copy(frame) -> float:  # noqa: ANN001
         frame.to_csv(buffer, index=False, header=False, na_rep="")
         buffer.seek(0)
         start = time.perf_counter()
-        cur.copy_expert(f"COPY fphot_bench_copy ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (flags))", buffer)
+        cur.copy_expert(
+            f"COPY fphot_bench_copy ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (flags))", buffer
+        )
         conn.commit()
         elapsed = time.perf_counter() - start
         cur.execute("DROP TABLE fphot_bench_copy")

@@ -29,7 +29,8 @@ def main(n: int) -> None:
     server = make_tom()
     try:
         os.environ["AIRFLOW_CONN_FPHOT_TOM"] = json.dumps(
-            {"conn_type": "fphot_tom", "host": server.url, "login": USER, "password": PASSWORD})
+            {"conn_type": "fphot_tom", "host": server.url, "login": USER, "password": PASSWORD}
+        )
         results = {}
         for workers, name in ((1, "B1"), (4, "B4"), (8, "B8")):
             TomSink().hook.create_target(name, 10.0, 20.0)

@@ -31,8 +31,12 @@ EXAMPLE_TARGETS = Path(__file__).with_name("monitor_targets.csv")
 POOLS = {"atlas": "fphot_atlas", "ztf": "fphot_ztf", "panstarrs": "fphot_panstarrs"}
 
 PARAMS = {
-    "targets": Param(f"csv:{EXAMPLE_TARGETS}", type="string", title="Target source",
-                     description="csv:PATH, variable:NAME or sql:CONN_ID:TABLE (columns name, ra, dec)"),
+    "targets": Param(
+        f"csv:{EXAMPLE_TARGETS}",
+        type="string",
+        title="Target source",
+        description="csv:PATH, variable:NAME or sql:CONN_ID:TABLE (columns name, ra, dec)",
+    ),
     "services": Param(list(POOLS), type="array", items={"type": "string", "enum": list(POOLS)}, minItems=1),
     "sink": Param("sql", type="string", title="Sink", description="sql, sql:conn_id=...,table=..., file, ..."),
     "overlap_days": Param(2.0, type="number", minimum=0, maximum=60, title="Re-ask this many nights"),
@@ -40,8 +44,13 @@ PARAMS = {
     "alert_sigma": Param(5.0, type="number", minimum=3, maximum=100, title="Change significance (sigma)"),
     "alert_delta_mag": Param(0.5, type="number", minimum=0, maximum=10, title="Brightening (mag)"),
     "atlas_poll_seconds": Param(60.0, type="number", exclusiveMinimum=0, title="ATLAS: first status check after (s)"),
-    "ztf_poll_seconds": Param(300.0, type="number", exclusiveMinimum=0, title="ZTF: first status check after (s)",
-                              description="never below [fphot] ztf_min_poll_seconds (120 s): the status page is slow"),
+    "ztf_poll_seconds": Param(
+        300.0,
+        type="number",
+        exclusiveMinimum=0,
+        title="ZTF: first status check after (s)",
+        description="never below [fphot] ztf_min_poll_seconds (120 s): the status page is slow",
+    ),
 }
 
 with DAG(
@@ -73,7 +82,9 @@ with DAG(
         return {"targets": targets, "errors": errors}
 
     @task
-    def plan(loaded: dict[str, Any], params: dict[str, Any] | None = None, data_interval_end: Any = None) -> dict[str, Any]:
+    def plan(
+        loaded: dict[str, Any], params: dict[str, Any] | None = None, data_interval_end: Any = None
+    ) -> dict[str, Any]:
         """Per service, the incremental query of every target (ATLAS grouped in batches)."""
         from astropy.time import Time
 
@@ -83,9 +94,14 @@ with DAG(
         sink = get_sink(params["sink"])
         end = float(Time(data_interval_end or pendulum.now("UTC")).mjd)
         window = {"overlap_days": params["overlap_days"], "first_days": params["first_days"]}
-        queries = {s: incremental_windows(loaded["targets"], s, sink, end, **window) if s in params["services"] else []
-                   for s in POOLS}
-        atlas_poll = {"poll_interval": params["atlas_poll_seconds"], "max_poll_interval": 15 * params["atlas_poll_seconds"]}
+        queries = {
+            s: incremental_windows(loaded["targets"], s, sink, end, **window) if s in params["services"] else []
+            for s in POOLS
+        }
+        atlas_poll = {
+            "poll_interval": params["atlas_poll_seconds"],
+            "max_poll_interval": 15 * params["atlas_poll_seconds"],
+        }
         ztf_poll = {"poll_interval": params["ztf_poll_seconds"], "max_poll_interval": 6 * params["ztf_poll_seconds"]}
         return {
             "atlas": [{**batch, **atlas_poll} for batch in atlas_batches(queries["atlas"])],
@@ -101,10 +117,12 @@ with DAG(
     loaded = load()
     planned = plan(loaded)
     per_service = {s: queries.override(task_id=f"{s}_queries")(planned, s) for s in POOLS}
-    atlas = AtlasBatchForcedPhotometryOperator.partial(task_id="atlas_fetch", pool=POOLS["atlas"], deferrable=True).expand_kwargs(
-        per_service["atlas"]
+    atlas = AtlasBatchForcedPhotometryOperator.partial(
+        task_id="atlas_fetch", pool=POOLS["atlas"], deferrable=True
+    ).expand_kwargs(per_service["atlas"])
+    ztf = ZtfForcedPhotometryOperator.partial(task_id="ztf_fetch", pool=POOLS["ztf"], deferrable=True).expand_kwargs(
+        per_service["ztf"]
     )
-    ztf = ZtfForcedPhotometryOperator.partial(task_id="ztf_fetch", pool=POOLS["ztf"], deferrable=True).expand_kwargs(per_service["ztf"])
     panstarrs = PanstarrsPhotometryOperator.partial(task_id="panstarrs_fetch", pool=POOLS["panstarrs"]).expand_kwargs(
         per_service["panstarrs"]
     )
@@ -118,12 +136,21 @@ with DAG(
 
     night = products(atlas.output, ztf.output, panstarrs.output)
     processed = PhotometryProcessorOperator.partial(
-        task_id="process", sink="{{ params.sink }}", trigger_rule="all_done",
+        task_id="process",
+        sink="{{ params.sink }}",
+        trigger_rule="all_done",
     ).expand(product=night)
 
     @task(trigger_rule="all_done", outlets=[AssetAlias(ALIAS)])
-    def report(loaded: dict[str, Any], planned: dict[str, Any], night: list[dict[str, Any]], atlas_results: Any,
-               params: dict[str, Any] | None = None, outlet_events: Any = None, **context: Any) -> dict[str, Any]:
+    def report(
+        loaded: dict[str, Any],
+        planned: dict[str, Any],
+        night: list[dict[str, Any]],
+        atlas_results: Any,
+        params: dict[str, Any] | None = None,
+        outlet_events: Any = None,
+        **context: Any,
+    ) -> dict[str, Any]:
         """Plot, detect changes, emit one asset event per updated target, summarize the night."""
         from fphot_provider.survey_report import summarize
 

@@ -25,16 +25,34 @@ PARAMS = {
     "target_name": Param("SN 2023ixf", type="string", minLength=1, maxLength=200, title="Target name"),
     "ra": ra_param(210.910674),
     "dec": dec_param(54.3117),
-    "mjd_min": Param(None, type=["null", "number", "string"], title="Window start", description="MJD or ISO date; empty: full history"),
-    "mjd_max": Param(None, type=["null", "number", "string"], title="Window end", description="MJD or ISO date; empty: now"),
-    "services": Param(SERVICES, type="array", items={"type": "string", "enum": SERVICES}, minItems=1, uniqueItems=True, title="Services"),
+    "mjd_min": Param(
+        None,
+        type=["null", "number", "string"],
+        title="Window start",
+        description="MJD or ISO date; empty: full history",
+    ),
+    "mjd_max": Param(
+        None, type=["null", "number", "string"], title="Window end", description="MJD or ISO date; empty: now"
+    ),
+    "services": Param(
+        SERVICES,
+        type="array",
+        items={"type": "string", "enum": SERVICES},
+        minItems=1,
+        uniqueItems=True,
+        title="Services",
+    ),
     "sink": Param("file", type="string", title="Sink", description="file, file:format=csv, ..."),
     "use_reduced": Param(False, type="boolean", title="ATLAS: reduced instead of difference images"),
     "snr_threshold": Param(3.0, type="number", minimum=1, maximum=100, title="S/N of a detection"),
-    "ps1_radius_arcsec": Param(2.0, type="number", exclusiveMinimum=0, maximum=60, title="PanSTARRS: cone radius (arcsec)"),
+    "ps1_radius_arcsec": Param(
+        2.0, type="number", exclusiveMinimum=0, maximum=60, title="PanSTARRS: cone radius (arcsec)"
+    ),
     "ps1_choose": Param("nearest", type="string", enum=["nearest", "all"], title="PanSTARRS: objects in the cone"),
     "ztf_baseline_before_mjd": Param(
-        None, type=["null", "number"], title="ZTF: baseline correction before MJD",
+        None,
+        type=["null", "number"],
+        title="ZTF: baseline correction before MJD",
         description="Subtract the median pre-event flux per field/CCD/quadrant/filter (empty: off)",
     ),
 }
@@ -80,7 +98,12 @@ with DAG(
     with TaskGroup("atlas") as atlas:
         # deferrable=True whatever [operators] default_deferrable says: waiting is this DAG's job.
         atlas_fetch = AtlasForcedPhotometryOperator(
-            task_id="fetch", deferrable=True, use_reduced="{{ params.use_reduced }}", poll_interval=5, max_poll_interval=60, **query
+            task_id="fetch",
+            deferrable=True,
+            use_reduced="{{ params.use_reduced }}",
+            poll_interval=5,
+            max_poll_interval=60,
+            **query,
         )
         PhotometryProcessorOperator(
             task_id="process", product=atlas_fetch.output, sink="{{ params.sink }}", parser_options=parser_options

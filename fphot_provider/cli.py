@@ -16,14 +16,17 @@ def _parse_command(args: argparse.Namespace) -> int:
 
     try:
         text = _read_text(Path(args.file), args.service)
-        table = registry.parse(SERVICES[args.service], text, target=args.target or Path(args.file).stem,
-                               snr_threshold=args.snr_threshold)
+        table = registry.parse(
+            SERVICES[args.service], text, target=args.target or Path(args.file).stem, snr_threshold=args.snr_threshold
+        )
     except (OSError, FphotError) as err:
         print(f"fphot parse: {err}", file=sys.stderr)
         return 2
     _write_table(table, args.format, args.output)
-    print(f"{len(table)} rows, {int(table['detected'].sum())} detections, {int((~table['good']).sum())} flagged",
-          file=sys.stderr)
+    print(
+        f"{len(table)} rows, {int(table['detected'].sum())} detections, {int((~table['good']).sum())} flagged",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -62,8 +65,9 @@ def _write_table(table, fmt: str, output: str | None) -> None:  # noqa: ANN001 -
 def _atlas_app(args: argparse.Namespace):  # noqa: ANN202 - an aiohttp Application
     from fphot_provider.emulators import atlas
 
-    config = atlas.AtlasConfig(queue_seconds=args.queue_seconds, run_seconds=args.run_seconds,
-                               submits_per_minute=args.submits_per_minute)
+    config = atlas.AtlasConfig(
+        queue_seconds=args.queue_seconds, run_seconds=args.run_seconds, submits_per_minute=args.submits_per_minute
+    )
     app = atlas.create_app(config, base_path=args.base_path)
     return app, atlas.state_of(app).recorded
 

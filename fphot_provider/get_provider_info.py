@@ -41,19 +41,29 @@ def _connection(conn_type: str, hook: str, name: str, behaviour: dict, fields: d
 
 def _token_connection(conn_type: str, hook: str, name: str, host: str, password_hint: str) -> dict:
     """A service reached with an API token, or with login + password exchanged for one."""
-    return _connection(conn_type, hook, name, {
-        "hidden-fields": ["schema", "port"],
-        "relabeling": {"host": "Base URL", "login": "Username (optional)", "password": "API token or password"},
-        "placeholders": {
-            "host": host, "login": "leave empty when the password field holds an API token", "password": password_hint,
+    return _connection(
+        conn_type,
+        hook,
+        name,
+        {
+            "hidden-fields": ["schema", "port"],
+            "relabeling": {"host": "Base URL", "login": "Username (optional)", "password": "API token or password"},
+            "placeholders": {
+                "host": host,
+                "login": "leave empty when the password field holds an API token",
+                "password": password_hint,
+            },
         },
-    })
+    )
 
 
 CONNECTIONS = [
     _token_connection(
-        "fphot_atlas", "fphot_provider.hooks.atlas.AtlasHook", "ATLAS forced photometry",
-        "https://fallingstar-data.com/forcedphot", "API token (or the account password when a username is given)",
+        "fphot_atlas",
+        "fphot_provider.hooks.atlas.AtlasHook",
+        "ATLAS forced photometry",
+        "https://fallingstar-data.com/forcedphot",
+        "API token (or the account password when a username is given)",
     ),
     _connection(
         "fphot_ztf",
@@ -89,26 +99,46 @@ CONNECTIONS = [
         },
     ),
     _token_connection(
-        "fphot_tom", "fphot_provider.hooks.tom.TomHook", "TOM Toolkit (tom sink)",
-        "https://tom.example.org", "API token (TOM profile page), or the password of the username",
+        "fphot_tom",
+        "fphot_provider.hooks.tom.TomHook",
+        "TOM Toolkit (tom sink)",
+        "https://tom.example.org",
+        "API token (TOM profile page), or the password of the username",
     ),
 ]
 
 
-ATLAS, ZTF, PS1, TOM = ("ATLAS forced photometry", "ZTF Forced Photometry Service", "PanSTARRS DR2 (MAST)",
-                         "TOM Toolkit")
+ATLAS, ZTF, PS1, TOM = (
+    "ATLAS forced photometry",
+    "ZTF Forced Photometry Service",
+    "PanSTARRS DR2 (MAST)",
+    "TOM Toolkit",
+)
 INTEGRATIONS = [
     {"integration-name": ATLAS, "external-doc-url": "https://fallingstar-data.com/forcedphot/", "tags": ["service"]},
-    {"integration-name": ZTF, "external-doc-url": "https://irsa.ipac.caltech.edu/data/ZTF/docs/forcedphot.pdf",
-     "tags": ["service"]},
-    {"integration-name": PS1, "external-doc-url": "https://catalogs.mast.stsci.edu/docs/panstarrs.html",
-     "tags": ["service"]},
+    {
+        "integration-name": ZTF,
+        "external-doc-url": "https://irsa.ipac.caltech.edu/data/ZTF/docs/forcedphot.pdf",
+        "tags": ["service"],
+    },
+    {
+        "integration-name": PS1,
+        "external-doc-url": "https://catalogs.mast.stsci.edu/docs/panstarrs.html",
+        "tags": ["service"],
+    },
     {"integration-name": TOM, "external-doc-url": "https://tom-toolkit.readthedocs.io/", "tags": ["software"]},
 ]
-HOOKS = {ATLAS: ["fphot_provider.hooks.atlas"], ZTF: ["fphot_provider.hooks.ztf"],
-         PS1: ["fphot_provider.hooks.panstarrs"], TOM: ["fphot_provider.hooks.tom"]}
-OPERATORS = {ATLAS: ["fphot_provider.operators.atlas", "fphot_provider.operators.atlas_batch"],
-             ZTF: ["fphot_provider.operators.ztf"], PS1: ["fphot_provider.operators.panstarrs"]}
+HOOKS = {
+    ATLAS: ["fphot_provider.hooks.atlas"],
+    ZTF: ["fphot_provider.hooks.ztf"],
+    PS1: ["fphot_provider.hooks.panstarrs"],
+    TOM: ["fphot_provider.hooks.tom"],
+}
+OPERATORS = {
+    ATLAS: ["fphot_provider.operators.atlas", "fphot_provider.operators.atlas_batch"],
+    ZTF: ["fphot_provider.operators.ztf"],
+    PS1: ["fphot_provider.operators.panstarrs"],
+}
 SENSORS = {ATLAS: ["fphot_provider.sensors.atlas"], ZTF: ["fphot_provider.sensors.ztf"]}
 TRIGGERS = {ATLAS: ["fphot_provider.triggers.atlas"], ZTF: ["fphot_provider.triggers.ztf"]}
 
@@ -161,14 +191,14 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "ztf_min_poll_seconds": {
                         "description": "Shortest wait between reads of a ZTF status page (it refreshes about "
-                                       "hourly); lower it only for an emulator on loopback.",
+                        "hourly); lower it only for an emulator on loopback.",
                         "version_added": "0.2.0",
                         "type": "float",
                         "example": "300",
                         "default": "120",
                     },
                     "processors": {
-                        "description": "JSON object adding data product types: {\"type\": \"module:function\"}.",
+                        "description": 'JSON object adding data product types: {"type": "module:function"}.',
                         "version_added": "0.1.0",
                         "type": "string",
                         "example": '{"my_photometry": "my_pkg.parsers:parse_mine"}',

@@ -39,8 +39,10 @@ class ChangeAlert:
 
     def message(self) -> str:
         delta = f", {self.delta_mag:+.2f} mag" if self.delta_mag is not None else ""
-        return (f"{self.target} {self.filter}: {self.kind.replace('_', ' ')} at MJD {self.mjd:.3f} "
-                f"({self.flux_ujy:.1f} uJy vs {self.baseline_ujy:.1f}, {self.sigma:.1f} sigma{delta})")
+        return (
+            f"{self.target} {self.filter}: {self.kind.replace('_', ' ')} at MJD {self.mjd:.3f} "
+            f"({self.flux_ujy:.1f} uJy vs {self.baseline_ujy:.1f}, {self.sigma:.1f} sigma{delta})"
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,7 +94,9 @@ def _check(target, service, band, past, rows, min_sigma, min_delta_mag, min_poin
     ever_detected = bool((past["flux_ujy"] / past["flux_err_ujy"] >= 3).any())
     if not ever_detected and len(strong) >= min_points:
         flux, err = _weighted(strong)
-        return ChangeAlert(target, service, band, "new_detection", float(strong["mjd"].min()), flux, 0.0, flux / err, None)
+        return ChangeAlert(
+            target, service, band, "new_detection", float(strong["mjd"].min()), flux, 0.0, flux / err, None
+        )
     flux, err = _weighted(rows)
     base, base_err = _weighted(past)
     sigma = (flux - base) / math.hypot(err, base_err)

@@ -23,10 +23,24 @@ DEC_PATTERN = (
 
 
 def ra_param(default: float | str) -> Param:
-    return Param(default, type=["number", "string"], minimum=0, exclusiveMaximum=360, pattern=RA_PATTERN,
-                 title="RA", description="Degrees 0 <= ra < 360, or hours 13:29:52.7")
+    return Param(
+        default,
+        type=["number", "string"],
+        minimum=0,
+        exclusiveMaximum=360,
+        pattern=RA_PATTERN,
+        title="RA",
+        description="Degrees 0 <= ra < 360, or hours 13:29:52.7",
+    )
 
 
 def dec_param(default: float | str) -> Param:
-    return Param(default, type=["number", "string"], minimum=-90, maximum=90, pattern=DEC_PATTERN,
-                 title="Dec", description="Degrees -90 <= dec <= 90, or +47:11:43")
+    return Param(
+        default,
+        type=["number", "string"],
+        minimum=-90,
+        maximum=90,
+        pattern=DEC_PATTERN,
+        title="Dec",
+        description="Degrees -90 <= dec <= 90, or +47:11:43",
+    )

@@ -72,7 +72,11 @@ def conform(table: pd.DataFrame) -> pd.DataFrame:
     raw = sorted(c for c in table.columns if c.startswith(RAW_PREFIX))
     out = table[COLUMNS + raw].astype(SCHEMA)
     if out["flags"].isna().any():  # "clean" is an empty string, also after a CSV round trip
-        out["flags"] = out["flags"].cat.add_categories([""]).fillna("") if "" not in out["flags"].cat.categories else out["flags"].fillna("")
+        out["flags"] = (
+            out["flags"].cat.add_categories([""]).fillna("")
+            if "" not in out["flags"].cat.categories
+            else out["flags"].fillna("")
+        )
     return out.reset_index(drop=True)
 
 
@@ -142,18 +146,20 @@ def assemble(
     """Build the schema table of one parsed file: schema columns, then the service's own
     columns not in ``mapped`` as ``raw_<name>`` (every parser ends here, so the layout is one)."""
     n_rows = len(raw)
-    table = pd.DataFrame({
-        "target": constant(target, n_rows),
-        "service": constant(service, n_rows),
-        "filter": filters,
-        "mjd": mjd,
-        "time_ref": constant(time_ref, n_rows),
-        "flux_ujy": flux,
-        "flux_err_ujy": flux_err,
-        **photometry,
-        "good": good,
-        "flags": flags,
-        "exposure_id": exposure_id,
-    })
+    table = pd.DataFrame(
+        {
+            "target": constant(target, n_rows),
+            "service": constant(service, n_rows),
+            "filter": filters,
+            "mjd": mjd,
+            "time_ref": constant(time_ref, n_rows),
+            "flux_ujy": flux,
+            "flux_err_ujy": flux_err,
+            **photometry,
+            "good": good,
+            "flags": flags,
+            "exposure_id": exposure_id,
+        }
+    )
     extra = {raw_column(name): raw[name].to_numpy() for name in raw.columns if name not in mapped}
     return pd.concat([table, pd.DataFrame(extra, index=table.index)], axis=1) if extra else table

@@ -55,8 +55,16 @@ def plot_light_curve(table: pd.DataFrame, path: Path, *, title: str) -> Path:
 def _flux_panel(ax: plt.Axes, rows: pd.DataFrame, band: str, color: str | None) -> None:
     for good, part in rows.groupby("good"):
         ax.errorbar(
-            part["mjd"], part["flux_ujy"], yerr=part["flux_err_ujy"], fmt="o", ms=3, lw=0.6,
-            color=color, mfc=color if good else "none", label=band if good else None, alpha=0.8,
+            part["mjd"],
+            part["flux_ujy"],
+            yerr=part["flux_err_ujy"],
+            fmt="o",
+            ms=3,
+            lw=0.6,
+            color=color,
+            mfc=color if good else "none",
+            label=band if good else None,
+            alpha=0.8,
         )
 
 

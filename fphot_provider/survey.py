@@ -86,8 +86,15 @@ def incremental_windows(
     for target in targets:
         last = sink.last_epochs(target["name"]).get(service)
         start = (last - overlap_days) if last is not None else (end_mjd - first_days)
-        queries.append({"target_name": target["name"], "ra": target["ra"], "dec": target["dec"],
-                        "mjd_min": round(max(start, MJD_LOWEST), 5), "mjd_max": round(end_mjd, 5)})
+        queries.append(
+            {
+                "target_name": target["name"],
+                "ra": target["ra"],
+                "dec": target["dec"],
+                "mjd_min": round(max(start, MJD_LOWEST), 5),
+                "mjd_max": round(end_mjd, 5),
+            }
+        )
     return queries
 
 
@@ -97,9 +104,11 @@ def atlas_batches(queries: list[dict[str, Any]], size: int = MAX_BATCH) -> list[
     batches = []
     for i in range(0, len(queries), size):
         group = queries[i : i + size]
-        batches.append({
-            "targets": [{"name": q["target_name"], "ra": q["ra"], "dec": q["dec"]} for q in group],
-            "mjd_min": min(q["mjd_min"] for q in group),
-            "mjd_max": max(q["mjd_max"] for q in group),
-        })
+        batches.append(
+            {
+                "targets": [{"name": q["target_name"], "ra": q["ra"], "dec": q["dec"]} for q in group],
+                "mjd_min": min(q["mjd_min"] for q in group),
+                "mjd_max": max(q["mjd_max"] for q in group),
+            }
+        )
     return batches

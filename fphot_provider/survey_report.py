@@ -32,8 +32,10 @@ def missing_results(planned: dict[str, Any], night: list[dict[str, Any]], atlas_
     failed = {("atlas", f["target"]) for f in atlas_failures}
     asked = {("atlas", t["name"]) for b in planned.get("atlas", []) for t in b["targets"]}
     asked |= {(s, q["target_name"]) for s in ("ztf", "panstarrs") for q in planned.get(s, [])}
-    return [{"service": s, "target": t, "error": "no result: the fetch task failed (see its log)"}
-            for s, t in sorted(asked - got - failed)]
+    return [
+        {"service": s, "target": t, "error": "no result: the fetch task failed (see its log)"}
+        for s, t in sorted(asked - got - failed)
+    ]
 
 
 def summarize(
@@ -55,18 +57,30 @@ def summarize(
         new = table[table["mjd"] >= starts[name]]
         if len(new):
             updated.append(name)
-        alerts += detect_changes(table[table["mjd"] < starts[name]], new, min_sigma=params["alert_sigma"],
-                                 min_delta_mag=params["alert_delta_mag"])
+        alerts += detect_changes(
+            table[table["mjd"] < starts[name]],
+            new,
+            min_sigma=params["alert_sigma"],
+            min_delta_mag=params["alert_delta_mag"],
+        )
     text = _text(loaded, updated, alerts, failures)
     log.info("%s", text)
     notified = send_alerts(alerts, text, context)
-    return {"targets": len(loaded["targets"]), "updated_targets": updated, "alerts": [a.to_dict() for a in alerts],
-            "failures": failures, "rejected_rows": loaded["errors"], "notified": notified}
+    return {
+        "targets": len(loaded["targets"]),
+        "updated_targets": updated,
+        "alerts": [a.to_dict() for a in alerts],
+        "failures": failures,
+        "rejected_rows": loaded["errors"],
+        "notified": notified,
+    }
 
 
 def _text(loaded: dict, updated: list[str], alerts: list[ChangeAlert], failures: list[dict]) -> str:
-    lines = [f"fphot survey monitor: {len(loaded['targets'])} targets, {len(updated)} with new photometry, "
-             f"{len(alerts)} alert(s), {len(failures)} failure(s), {len(loaded['errors'])} rejected row(s)"]
+    lines = [
+        f"fphot survey monitor: {len(loaded['targets'])} targets, {len(updated)} with new photometry, "
+        f"{len(alerts)} alert(s), {len(failures)} failure(s), {len(loaded['errors'])} rejected row(s)"
+    ]
     lines += [f"  ALERT {a.message()}" for a in alerts]
     lines += [f"  FAILED {f['service']} {f['target']}: {f['error']}" for f in failures]
     lines += [f"  REJECTED {e}" for e in loaded["errors"]]

@@ -43,6 +43,26 @@ from fphot_provider.emulators.common import EVENTS_KEY, FAULTS_KEY, STATS_KEY, E
 from fphot_provider.emulators.ztf import ZtfConfig  # noqa: E402
 
 
+# Tiers (make test-fast runs none of these): markers follow from the fixtures a test uses.
+TIER_FIXTURES = {
+    "run_dag": "airflow",
+    "dagbag": "airflow",
+    "airflow_db": "airflow",
+    "tom_server": "tom",
+    "postgres": "servers",
+    "redis_server": "servers",
+    "chromium": "integration",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by the costly parts it uses, so the fast tier can leave them out."""
+    for item in items:
+        for fixture, marker in TIER_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+
+
 def _no_outside_network(*args, **kwargs):  # noqa: ANN002, ANN003
     raise AssertionError("tests may only talk to loopback")
 
@@ -116,8 +136,11 @@ def atlas_config() -> AtlasConfig:
 def atlas_emulator(atlas_config: AtlasConfig, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     """An ATLAS emulator on loopback, with the default Connection pointing at it."""
     with EmulatorServer(atlas.create_app(atlas_config)) as server:
-        emulator = Emulator(server, atlas.state_of(server.app),
-                            {"conn_type": "fphot_atlas", "password": "demo-token", "extra": FAST_EXTRAS})
+        emulator = Emulator(
+            server,
+            atlas.state_of(server.app),
+            {"conn_type": "fphot_atlas", "password": "demo-token", "extra": FAST_EXTRAS},
+        )
         monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT", emulator.connection())
         yield emulator
 
@@ -127,8 +150,11 @@ def ztf_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     """A ZTF emulator on loopback, with the default Connection pointing at it."""
     config = ZtfConfig(queue_seconds=0.2, run_seconds=0.3)
     with EmulatorServer(ztf.create_app(config)) as server:
-        emulator = Emulator(server, ztf.state_of(server.app), {
-            "conn_type": "fphot_ztf", "login": "demo@example.org", "password": "demo-userpass", "extra": FAST_EXTRAS})
+        emulator = Emulator(
+            server,
+            ztf.state_of(server.app),
+            {"conn_type": "fphot_ztf", "login": "demo@example.org", "password": "demo-userpass", "extra": FAST_EXTRAS},
+        )
         monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ZTF_DEFAULT", emulator.connection())
         yield emulator
 
@@ -137,7 +163,9 @@ def ztf_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
 def panstarrs_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     """A MAST PanSTARRS emulator on loopback, with the default Connection pointing at it."""
     with EmulatorServer(panstarrs.create_app()) as server:
-        emulator = Emulator(server, panstarrs.state_of(server.app), {"conn_type": "fphot_panstarrs", "extra": FAST_EXTRAS})
+        emulator = Emulator(
+            server, panstarrs.state_of(server.app), {"conn_type": "fphot_panstarrs", "extra": FAST_EXTRAS}
+        )
         emulator.base = f"{server.url}/api/v0.1/panstarrs"
         emulator._connection["host"] = emulator.base
         monkeypatch.setenv("AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT", emulator.connection(host=emulator.base))
@@ -223,7 +251,16 @@ def tom(tom_server, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
     """The session's TOM as Connection ``fphot_tom`` (login + password, fast retries)."""
     from tests.tom.server import PASSWORD, USER
 
-    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_TOM", json.dumps({
-        "conn_type": "fphot_tom", "host": tom_server.url, "login": USER, "password": PASSWORD, "extra": FAST_EXTRAS,
-    }))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FPHOT_TOM",
+        json.dumps(
+            {
+                "conn_type": "fphot_tom",
+                "host": tom_server.url,
+                "login": USER,
+                "password": PASSWORD,
+                "extra": FAST_EXTRAS,
+            }
+        ),
+    )
     return tom_server

@@ -90,7 +90,8 @@ def start_redis() -> Redis:
     workdir = tempfile.mkdtemp(prefix="fphot-redis-")
     process = subprocess.Popen(
         [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     redis = Redis(port=port, process=process)
     wait_until(lambda: _answers(port), timeout=30, interval=0.1)

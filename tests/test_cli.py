@@ -43,9 +43,15 @@ def test_parse_refuses_a_file_that_is_not_atlas(capsys) -> None:
 
 
 @pytest.mark.parametrize("service", ["atlas", "ztf", "panstarrs"])
-@pytest.mark.parametrize(("content", "said"), [(b"", "is empty"), (b"  \r\n\n", "is empty"),
-                                               (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is binary"),
-                                               (b"MJD \xff\xfe caf\xe9", "is not UTF-8 text")])
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "is empty"),
+        (b"  \r\n\n", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is binary"),
+        (b"MJD \xff\xfe caf\xe9", "is not UTF-8 text"),
+    ],
+)
 def test_unreadable_files_get_one_line_and_exit_2_for_every_service(tmp_path, capsys, service, content, said) -> None:
     path = tmp_path / "answer.txt"
     path.write_bytes(content)
@@ -58,15 +64,32 @@ def test_unreadable_files_get_one_line_and_exit_2_for_every_service(tmp_path, ca
 def test_emulator_command_serves_the_protocol(tmp_path: Path) -> None:
     url_file = tmp_path / "url"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fphot_provider.cli", "emulator", "atlas", "--port", "0", "--url-file", str(url_file),
-         "--base-path", "/forcedphot"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ,
+        [
+            sys.executable,
+            "-m",
+            "fphot_provider.cli",
+            "emulator",
+            "atlas",
+            "--port",
+            "0",
+            "--url-file",
+            str(url_file),
+            "--base-path",
+            "/forcedphot",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ,
     )
     try:
         url = wait_until(lambda: url_file.exists() and url_file.read_text(), timeout=30)
         assert url.endswith("/forcedphot")
-        answer = requests.post(f"{url}/queue/", data={"ra": 1, "dec": 2, "send_email": "false"},
-                               headers={"Authorization": "Token demo-token"}, timeout=10)
+        answer = requests.post(
+            f"{url}/queue/",
+            data={"ra": 1, "dec": 2, "send_email": "false"},
+            headers={"Authorization": "Token demo-token"},
+            timeout=10,
+        )
         assert answer.status_code == 201 and answer.json()["url"].startswith(f"{url}/queue/")
         assert requests.get(f"{url}/queue/", headers={"Authorization": "Token x"}, timeout=10).status_code == 401
     finally:

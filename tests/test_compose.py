@@ -23,15 +23,28 @@ def resolved(value: str) -> str:
 def test_services_and_connections() -> None:
     spec = yaml.safe_load(COMPOSE.read_text())
     services = set(spec["services"])
-    assert {"postgres", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
-            "airflow-triggerer", "airflow-init", "atlas-emulator", "ztf-emulator", "panstarrs-emulator"} <= services
+    assert {
+        "postgres",
+        "redis",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-worker",
+        "airflow-triggerer",
+        "airflow-init",
+        "atlas-emulator",
+        "ztf-emulator",
+        "panstarrs-emulator",
+    } <= services
     env = spec["services"]["airflow-worker"]["environment"]
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     conns = {k: json.loads(resolved(v)) for k, v in env.items() if k.startswith("AIRFLOW_CONN_")}
     assert conns["AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT"]["host"] == "http://atlas-emulator:8001"
     assert conns["AIRFLOW_CONN_FPHOT_ZTF_DEFAULT"]["conn_type"] == "fphot_ztf"
     assert conns["AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT"]["host"].endswith("/api/v0.1/panstarrs")
-    ports = {name: spec["services"][name]["command"][-1] for name in ("atlas-emulator", "ztf-emulator", "panstarrs-emulator")}
+    ports = {
+        name: spec["services"][name]["command"][-1] for name in ("atlas-emulator", "ztf-emulator", "panstarrs-emulator")
+    }
     assert ports == {"atlas-emulator": "8001", "ztf-emulator": "8002", "panstarrs-emulator": "8003"}
     assert "airflow pools set fphot_atlas" in spec["services"]["airflow-init"]["command"][-1]
 

@@ -57,7 +57,10 @@ def test_ztf_sees_the_same_sky_within_one_arcsec(ztf_emulator) -> None:
 
 
 def test_panstarrs_sees_the_same_objects_within_one_arcsec(panstarrs_emulator) -> None:
-    cones = [PanstarrsHook().cone("mean", ra, dec, 10 / 3600, columns=ps1_wire.OBJECT_COLUMNS) for ra, dec in ((RA, DEC), NEAR)]
+    cones = [
+        PanstarrsHook().cone("mean", ra, dec, 10 / 3600, columns=ps1_wire.OBJECT_COLUMNS)
+        for ra, dec in ((RA, DEC), NEAR)
+    ]
     assert list(cones[0]["objID"]) == list(cones[1]["objID"])
 
 

@@ -24,13 +24,21 @@ CONF = {"ra": 210.910674, "dec": 54.3117, "mjd_min": 60000.0, "mjd_max": 60060.0
 
 @pytest.mark.parametrize(
     ("error", "permanent"),
-    [(InvalidQueryError("ra", "out of range"), True), (LoginError("refused", status=401), True),
-     (ConfigurationError("sink: unknown kind"), True), (TableParseError("not a table"), True),
-     (AirflowNotFoundException("The conn_id `x` isn't defined"), True),
-     (RemoteServiceError("bad request", status=400), True), (RemoteServiceError("gone", status=404), True),
-     (ServiceThrottledError("slow down", wait_seconds=60), False), (ServiceUnavailableError("503", status=503), False),
-     (RemoteServiceError("server error", status=500), False), (RemoteServiceError("cut short", status=None), False),
-     (JobFailedError("remote job failed"), False), (ConnectionError("reset"), False)],
+    [
+        (InvalidQueryError("ra", "out of range"), True),
+        (LoginError("refused", status=401), True),
+        (ConfigurationError("sink: unknown kind"), True),
+        (TableParseError("not a table"), True),
+        (AirflowNotFoundException("The conn_id `x` isn't defined"), True),
+        (RemoteServiceError("bad request", status=400), True),
+        (RemoteServiceError("gone", status=404), True),
+        (ServiceThrottledError("slow down", wait_seconds=60), False),
+        (ServiceUnavailableError("503", status=503), False),
+        (RemoteServiceError("server error", status=500), False),
+        (RemoteServiceError("cut short", status=None), False),
+        (JobFailedError("remote job failed"), False),
+        (ConnectionError("reset"), False),
+    ],
 )
 def test_what_counts_as_permanent(error: Exception, permanent: bool) -> None:
     assert is_permanent(error) is permanent
@@ -74,8 +82,11 @@ def test_missing_connection_fails_at_once(run_dag, service, monkeypatch) -> None
 @pytest.mark.airflow
 @pytest.mark.parametrize(
     "conf",
-    [{**CONF, "mjd_max": CONF["mjd_min"]},  # ATLAS demands mjd_max > mjd_min
-     {**CONF, "dec": 95.0}, {**CONF, "mjd_min": 2460000.0}],
+    [
+        {**CONF, "mjd_max": CONF["mjd_min"]},  # ATLAS demands mjd_max > mjd_min
+        {**CONF, "dec": 95.0},
+        {**CONF, "mjd_min": 2460000.0},
+    ],
 )
 def test_invalid_query_fails_at_once_before_anything_is_sent(run_dag, atlas_emulator, conf) -> None:
     state, _, dr = run_dag("fphot_test_fail_fast_atlas", conf)

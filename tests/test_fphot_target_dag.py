@@ -14,12 +14,21 @@ from fphot_provider.sinks.file import FileSink
 from tests.conftest import AtlasEmulator, PanstarrsEmulator, ZtfEmulator
 
 pytestmark = pytest.mark.airflow
-CONF = {"target_name": "SN 2023ixf", "ra": "14:03:38.56", "dec": "+54:18:42.1", "mjd_min": "2023-05-01", "mjd_max": 60200}
+CONF = {
+    "target_name": "SN 2023ixf",
+    "ra": "14:03:38.56",
+    "dec": "+54:18:42.1",
+    "mjd_min": "2023-05-01",
+    "mjd_max": 60200,
+}
 FULL = {**CONF, "mjd_min": "2010-01-01"}  # PanSTARRS epochs are 2010-2014
 
 
 def test_end_to_end_and_rerun_adds_nothing(
-    run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, panstarrs_emulator: PanstarrsEmulator,
+    run_dag,
+    atlas_emulator: AtlasEmulator,
+    ztf_emulator: ZtfEmulator,
+    panstarrs_emulator: PanstarrsEmulator,
     data_dir: Path,
 ) -> None:
     state, tasks, dr = run_dag("fphot_target", FULL)
@@ -45,7 +54,9 @@ def test_end_to_end_and_rerun_adds_nothing(
     assert ztf_emulator.stats()["GET submit"] == 1  # the identical ZTF request was reused
 
 
-def test_only_the_chosen_services_run(run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, data_dir: Path) -> None:
+def test_only_the_chosen_services_run(
+    run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, data_dir: Path
+) -> None:
     state, tasks, _ = run_dag("fphot_target", {**CONF, "services": ["ztf"]})
     assert tasks["panstarrs.fetch"] == "skipped"
     assert state == "success", tasks
@@ -56,12 +67,20 @@ def test_only_the_chosen_services_run(run_dag, atlas_emulator: AtlasEmulator, zt
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"mjd_min": 60300, "mjd_max": 60200}, "mjd_min"), ({"mjd_min": "yesterday"}, "mjd_min"),
-     ({"target_name": "  "}, "target_name"), ({"sink": "ftp"}, "sink")],
+    [
+        ({"mjd_min": 60300, "mjd_max": 60200}, "mjd_min"),
+        ({"mjd_min": "yesterday"}, "mjd_min"),
+        ({"target_name": "  "}, "target_name"),
+        ({"sink": "ftp"}, "sink"),
+    ],
 )
 def test_bad_input_fails_in_validate_before_any_request(
-    run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, panstarrs_emulator: PanstarrsEmulator,
-    change, field,
+    run_dag,
+    atlas_emulator: AtlasEmulator,
+    ztf_emulator: ZtfEmulator,
+    panstarrs_emulator: PanstarrsEmulator,
+    change,
+    field,
 ) -> None:
     state, tasks, dr = run_dag("fphot_target", {**CONF, **change})
     assert state == "failed" and tasks["validate"] == "failed"
@@ -71,8 +90,14 @@ def test_bad_input_fails_in_validate_before_any_request(
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"services": ["hubble"]}, "services"), ({"dec": 95}, "dec"), ({"dec": "95"}, "dec"), ({"ra": "25:00:00"}, "ra"),
-     ({"ra": 360}, "ra"), ({"snr_threshold": 0}, "snr_threshold")],
+    [
+        ({"services": ["hubble"]}, "services"),
+        ({"dec": 95}, "dec"),
+        ({"dec": "95"}, "dec"),
+        ({"ra": "25:00:00"}, "ra"),
+        ({"ra": 360}, "ra"),
+        ({"snr_threshold": 0}, "snr_threshold"),
+    ],
 )
 def test_param_schema_refuses_before_a_run_exists(dagbag, change, field) -> None:
     from airflow.sdk.exceptions import ParamValidationError
@@ -82,14 +107,22 @@ def test_param_schema_refuses_before_a_run_exists(dagbag, change, field) -> None
 
 
 def test_airflow_dags_test_cli(
-    airflow_db: Path, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator, panstarrs_emulator: PanstarrsEmulator,
+    airflow_db: Path,
+    atlas_emulator: AtlasEmulator,
+    ztf_emulator: ZtfEmulator,
+    panstarrs_emulator: PanstarrsEmulator,
     data_dir: Path,
 ) -> None:
     """What the README's demo does: the real ``airflow dags test`` command in its own process."""
     env = dict(os.environ)
     conf = json.dumps({**CONF, "target_name": "SN 2023ixf cli"})
-    done = subprocess.run([sys.executable, "-m", "airflow", "dags", "test", "fphot_target", "--conf", conf],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", "dags", "test", "fphot_target", "--conf", conf],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "state=success" in done.stdout + done.stderr
     assert len(FileSink(data_dir).read("SN 2023ixf cli")) > 100

@@ -4,25 +4,41 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from fphot_provider.monitoring import detect_changes
 from fphot_provider.photometry import conform, flux_to_photometry
 
 
-def light_curve(rng: np.random.Generator, target: str, mjd: np.ndarray, true_flux: np.ndarray, err: float = 20.0) -> pd.DataFrame:
+def light_curve(
+    rng: np.random.Generator, target: str, mjd: np.ndarray, true_flux: np.ndarray, err: float = 20.0
+) -> pd.DataFrame:
     flux = true_flux + rng.normal(0, err, mjd.size)
     errs = np.full(mjd.size, err)
-    return conform(pd.DataFrame({
-        "target": target, "service": "atlas", "filter": "ATLAS.o", "mjd": mjd, "time_ref": "start",
-        "flux_ujy": flux, "flux_err_ujy": errs, **flux_to_photometry(flux, errs, 3.0), "good": True, "flags": "",
-        "exposure_id": [f"{target}-{m:.4f}" for m in mjd],
-    }))
+    return conform(
+        pd.DataFrame(
+            {
+                "target": target,
+                "service": "atlas",
+                "filter": "ATLAS.o",
+                "mjd": mjd,
+                "time_ref": "start",
+                "flux_ujy": flux,
+                "flux_err_ujy": errs,
+                **flux_to_photometry(flux, errs, 3.0),
+                "good": True,
+                "flags": "",
+                "exposure_id": [f"{target}-{m:.4f}" for m in mjd],
+            }
+        )
+    )
 
 
 def split(table: pd.DataFrame, at: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table[table["mjd"] < at], table[table["mjd"] >= at]
 
 
+@pytest.mark.slow
 def test_no_alarm_on_pure_noise() -> None:
     rng = np.random.default_rng(1)
     alarms = 0

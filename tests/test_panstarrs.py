@@ -29,8 +29,9 @@ def detection_csv(*rows: str) -> str:
 
 # --- wire -----------------------------------------------------------------------------------------
 def test_table_request_shape() -> None:
-    request = wire.table_request(BASE, "detection", {"objID": "1"}, columns=["objID", "psfFlux"], fmt="json",
-                                 page=3, page_size=100, token="tok")
+    request = wire.table_request(
+        BASE, "detection", {"objID": "1"}, columns=["objID", "psfFlux"], fmt="json", page=3, page_size=100, token="tok"
+    )
     assert request.url == f"{BASE}/dr2/detection.json"
     assert request.params == {"objID": "1", "pagesize": "100", "page": "3", "columns": "[objID,psfFlux]"}
     assert request.headers == {"Authorization": "Bearer tok"}
@@ -54,7 +55,9 @@ def test_missing_sentinel_and_json_shapes() -> None:
     assert np.isnan(table.loc[0, "gMeanPSFMag"]) and table.loc[0, "rMeanPSFMag"] == 18.5
     info = [{"name": "objID"}, {"name": "psfFlux"}]
     as_lists = wire.read_table(json.dumps({"info": info, "data": [[1, 0.5], [2, -999]]}), "json")
-    as_dicts = wire.read_table(json.dumps({"info": info, "data": [{"objID": 1, "psfFlux": 0.5}, {"objID": 2, "psfFlux": -999}]}), "json")
+    as_dicts = wire.read_table(
+        json.dumps({"info": info, "data": [{"objID": 1, "psfFlux": 0.5}, {"objID": 2, "psfFlux": -999}]}), "json"
+    )
     pd.testing.assert_frame_equal(as_lists, as_dicts)
     assert np.isnan(as_lists.loc[1, "psfFlux"])
     for text, fmt in [("<html>502 Bad Gateway</html>", "csv"), ('{"error": "x"}', "json"), ("[1,2]", "json")]:
@@ -88,13 +91,25 @@ def test_conversions_by_hand() -> None:
 
 
 # MAST "PS1 Detection Flags" (table DetectionFlags): the values, not their positions in a list.
-DEFECTS = {"FAIL": 0x8, "POOR": 0x10, "SATSTAR": 0x80, "BADPSF": 0x400, "DEFECT": 0x800, "SATURATED": 0x1000,
-           "CR_LIMIT": 0x2000, "MOMENTS_FAILURE": 0x8000, "SKY_FAILURE": 0x10000, "SKYVAR_FAILURE": 0x20000}
+DEFECTS = {
+    "FAIL": 0x8,
+    "POOR": 0x10,
+    "SATSTAR": 0x80,
+    "BADPSF": 0x400,
+    "DEFECT": 0x800,
+    "SATURATED": 0x1000,
+    "CR_LIMIT": 0x2000,
+    "MOMENTS_FAILURE": 0x8000,
+    "SKY_FAILURE": 0x10000,
+    "SKYVAR_FAILURE": 0x20000,
+}
 NOT_DEFECTS = {"PSFMODEL": 0x1, "FITTED": 0x4, "EXTERNAL": 0x200, "EXT_LIMIT": 0x4000, "BLEND": 0x100}
 
 
-@pytest.mark.parametrize(("name", "bit", "bad"), [*[(n, b, True) for n, b in DEFECTS.items()],
-                                                   *[(n, b, False) for n, b in NOT_DEFECTS.items()]])
+@pytest.mark.parametrize(
+    ("name", "bit", "bad"),
+    [*[(n, b, True) for n, b in DEFECTS.items()], *[(n, b, False) for n, b in NOT_DEFECTS.items()]],
+)
 def test_info_flag_bits_by_their_detectionflags_values(name: str, bit: int, bad: bool) -> None:
     row = f"1,11,1,55500.0,150,2,1e-4,1e-6,0.99,{bit | 0x4},0,0"
     table = parse_panstarrs(detection_csv(row), target="T")
@@ -108,9 +123,11 @@ def test_tai_to_utc() -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [((DATA / "panstarrs" / "dr2_mean_csv_ra229.96_dec34.84_crlf.csv").read_text(), "columns"),
-     ("<html>oops</html>", "not a PanSTARRS detection table"),
-     (detection_csv("1,11,7,55500.0,150,2,1e-4,1e-6,0.99,4,0,0"), "filterID outside 1..5")],
+    [
+        ((DATA / "panstarrs" / "dr2_mean_csv_ra229.96_dec34.84_crlf.csv").read_text(), "columns"),
+        ("<html>oops</html>", "not a PanSTARRS detection table"),
+        (detection_csv("1,11,7,55500.0,150,2,1e-4,1e-6,0.99,4,0,0"), "filterID outside 1..5"),
+    ],
 )
 def test_refuses_what_is_not_a_detection_table(text: str, message: str) -> None:
     with pytest.raises(TableParseError, match=message):
@@ -123,10 +140,14 @@ def test_header_only_answer_is_empty() -> None:
 
 # --- hook against the emulator --------------------------------------------------------------------
 def register(emulator: PanstarrsEmulator, *offsets_arcsec: float, artifact_at: float | None = None) -> list[PsObject]:
-    objects = [PsObject(object_id(RA, DEC + o / 3600, k), RA, DEC + o / 3600, 18.0 + k) for k, o in enumerate(offsets_arcsec)]
+    objects = [
+        PsObject(object_id(RA, DEC + o / 3600, k), RA, DEC + o / 3600, 18.0 + k) for k, o in enumerate(offsets_arcsec)
+    ]
     if artifact_at is not None:  # a single-detection artifact (nDetections = 1)
         k = len(objects)
-        objects.append(PsObject(object_id(RA, DEC + artifact_at / 3600, k), RA, DEC + artifact_at / 3600, 20.0, artifact=True))
+        objects.append(
+            PsObject(object_id(RA, DEC + artifact_at / 3600, k), RA, DEC + artifact_at / 3600, 20.0, artifact=True)
+        )
     emulator.state.registered = objects
     return objects
 
@@ -209,7 +230,9 @@ def test_operator_all_objects_and_window(run_dag, panstarrs_emulator, data_dir: 
     assert state == "success"
     everything = FileSink(data_dir).read("ps1 target")
     assert everything["raw_objID"].nunique() == 3
-    state, _, _ = run_dag("fphot_test_panstarrs", {**CONF, "target_name": "windowed", "mjd_min": 56000.0, "mjd_max": 56500.0})
+    state, _, _ = run_dag(
+        "fphot_test_panstarrs", {**CONF, "target_name": "windowed", "mjd_min": 56000.0, "mjd_max": 56500.0}
+    )
     windowed = FileSink(data_dir).read("windowed")
     assert state == "success" and len(windowed) > 0
     assert windowed["mjd"].between(56000.0, 56500.0).all()

@@ -21,7 +21,9 @@ def test_bad_ra(value) -> None:
         jsonschema.validate(value, ra_param(0).schema)
 
 
-@pytest.mark.parametrize("value", [0, -90, 90, "+54.3117", "-89.9", "+47:11:43", "-00:30:00", "90:00:00", "54d18m42.1s"])
+@pytest.mark.parametrize(
+    "value", [0, -90, 90, "+54.3117", "-89.9", "+47:11:43", "-00:30:00", "90:00:00", "54d18m42.1s"]
+)
 def test_good_dec(value) -> None:
     jsonschema.validate(value, dec_param(0).schema)
     Target.parse("x", 0, value)

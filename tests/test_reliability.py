@@ -12,8 +12,8 @@ import pytest
 
 from fphot_provider.emulators.common import FAULTS_KEY, Fault
 from fphot_provider.sinks.sql import SqlSink
-from tests.helpers import as_csv
 from tests.conftest import AtlasEmulator, PanstarrsEmulator, ZtfEmulator
+from tests.helpers import as_csv
 
 pytestmark = pytest.mark.airflow
 THROTTLED = json.dumps({"detail": "Request was throttled. Expected available in 1 second."})
@@ -24,25 +24,37 @@ def disturb(emulator, *faults: Fault) -> None:  # noqa: ANN001
         emulator.server.app[FAULTS_KEY].add(fault)
 
 
-def test_monitor_night_under_faults(run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator,
-                                    panstarrs_emulator: PanstarrsEmulator, data_dir: Path, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_monitor_night_under_faults(
+    run_dag,
+    atlas_emulator: AtlasEmulator,
+    ztf_emulator: ZtfEmulator,
+    panstarrs_emulator: PanstarrsEmulator,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from fphot_provider.wire import ztf as ztf_wire
 
     monkeypatch.setattr(ztf_wire, "BUSY_WAIT", 0.5)
     targets = [{"name": f"R{i:02d}", "ra": 30 + i, "dec": -10 + i} for i in range(20)]
     path = tmp_path / "targets.csv"
     path.write_text(as_csv(targets))
-    disturb(atlas_emulator,
-            Fault(status=429, count=2, path="/queue/", method="POST", body=THROTTLED),  # a 429 burst
-            Fault(status=503, count=3, path="/queue/", method="GET"),
-            Fault(status=0, count=2, path="/queue/", method="GET"),  # dropped connections
-            Fault(status=200, delay=1.0, count=2, path="/queue/", method="GET"),  # slow answers
-            Fault(status=200, truncate=True, count=2, path="/static/"))  # result files cut short
+    disturb(
+        atlas_emulator,
+        Fault(status=429, count=2, path="/queue/", method="POST", body=THROTTLED),  # a 429 burst
+        Fault(status=503, count=3, path="/queue/", method="GET"),
+        Fault(status=0, count=2, path="/queue/", method="GET"),  # dropped connections
+        Fault(status=200, delay=1.0, count=2, path="/queue/", method="GET"),  # slow answers
+        Fault(status=200, truncate=True, count=2, path="/static/"),
+    )  # result files cut short
     atlas_emulator.state.deleted_elsewhere.append((34.0, -6.0, True))  # R04's task vanishes from the server
     status_page = "/cgi-bin/getForcedPhotometryRequests.cgi"
-    disturb(ztf_emulator, Fault(status=502, count=3, path=status_page), Fault(status=0, count=1, path=status_page),
-            Fault(status=200, truncate=True, count=1, path="/ztf/"))
+    disturb(
+        ztf_emulator,
+        Fault(status=502, count=3, path=status_page),
+        Fault(status=0, count=1, path=status_page),
+        Fault(status=200, truncate=True, count=1, path="/ztf/"),
+    )
     ztf_emulator.state.busy_answers = 2
     disturb(panstarrs_emulator, Fault(status=503, count=2, path="/api/"), Fault(status=0, count=1, path="/api/"))
 

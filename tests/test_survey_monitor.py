@@ -11,8 +11,8 @@ import pytest
 from fphot_provider.exceptions import ConfigurationError
 from fphot_provider.sinks.sql import SqlSink
 from fphot_provider.survey import atlas_batches, incremental_windows, load_targets
-from tests.helpers import as_csv
 from tests.conftest import AtlasEmulator, PanstarrsEmulator, ZtfEmulator
+from tests.helpers import as_csv
 from tests.sinks.conformance import table
 
 
@@ -48,8 +48,14 @@ def test_sql_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_incremental_windows_start_from_the_last_epoch(tmp_path: Path) -> None:
     sink = SqlSink(root=tmp_path)
     sink.write(table(target="old", n=10))  # atlas epochs 60000..60009
-    queries = incremental_windows([{"name": "old", "ra": 1, "dec": 1}, {"name": "new", "ra": 2, "dec": 2}], "atlas",
-                                  sink, 60100.0, overlap_days=2, first_days=30)
+    queries = incremental_windows(
+        [{"name": "old", "ra": 1, "dec": 1}, {"name": "new", "ra": 2, "dec": 2}],
+        "atlas",
+        sink,
+        60100.0,
+        overlap_days=2,
+        first_days=30,
+    )
     assert [(q["mjd_min"], q["mjd_max"]) for q in queries] == [(60007.0, 60100.0), (60070.0, 60100.0)]
     ztf = incremental_windows([{"name": "old", "ra": 1, "dec": 1}], "ztf", sink, 60100.0, overlap_days=2, first_days=30)
     assert ztf[0]["mjd_min"] == 60070.0  # no ZTF rows yet for it
@@ -66,8 +72,15 @@ FAST = {"atlas_poll_seconds": 0.2, "ztf_poll_seconds": 0.2, "first_days": 60.0}
 
 
 @pytest.mark.airflow
-def test_monitor_over_50_targets(run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator,
-                                 panstarrs_emulator: PanstarrsEmulator, data_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_monitor_over_50_targets(
+    run_dag,
+    atlas_emulator: AtlasEmulator,
+    ztf_emulator: ZtfEmulator,
+    panstarrs_emulator: PanstarrsEmulator,
+    data_dir: Path,
+    tmp_path: Path,
+) -> None:
     targets = [{"name": f"T{i:02d}", "ra": 150 + i * 0.5, "dec": 2 + i * 0.1} for i in range(50)]
     path = tmp_path / "targets.csv"
     path.write_text(as_csv(targets) + "broken,999,0\n")
@@ -102,9 +115,15 @@ def test_monitor_over_50_targets(run_dag, atlas_emulator: AtlasEmulator, ztf_emu
 
 
 @pytest.mark.airflow
-def test_monitor_reports_a_new_transient(run_dag, atlas_emulator: AtlasEmulator, ztf_emulator: ZtfEmulator,
-                                         panstarrs_emulator: PanstarrsEmulator, data_dir: Path, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_monitor_reports_a_new_transient(
+    run_dag,
+    atlas_emulator: AtlasEmulator,
+    ztf_emulator: ZtfEmulator,
+    panstarrs_emulator: PanstarrsEmulator,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     calls = tmp_path / "notified.json"
     monkeypatch.setenv("AIRFLOW__FPHOT__ALERT_NOTIFIER", "tests.recording_notifier:factory")
     monkeypatch.setenv("FPHOT_TEST_NOTIFY_FILE", str(calls))

@@ -97,7 +97,12 @@ def test_round_trip_through_dict() -> None:
 
 @pytest.mark.parametrize(
     ("name", "safe"),
-    [("SN 2023ixf", "SN_2023ixf"), ("../../etc/passwd", "etc_passwd"), ("ZTF20 acfkyll/x", "ZTF20_acfkyll_x"), ("...", "target")],
+    [
+        ("SN 2023ixf", "SN_2023ixf"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("ZTF20 acfkyll/x", "ZTF20_acfkyll_x"),
+        ("...", "target"),
+    ],
 )
 def test_safe_name_cannot_escape_the_folder(name: str, safe: str) -> None:
     assert safe_name(name) == safe

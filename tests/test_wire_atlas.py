@@ -30,8 +30,13 @@ def test_submit_request_never_emails_and_sends_the_window() -> None:
     request = wire.submit_request(BASE, "tok", TARGET, WINDOW, comment="k")
     assert (request.method, request.url) == ("POST", f"{BASE}/queue/")
     assert request.data == {
-        "ra": "210.910674", "dec": "54.3117", "mjd_min": "60070.0", "mjd_max": "60200.0",
-        "use_reduced": "false", "send_email": "false", "comment": "k",
+        "ra": "210.910674",
+        "dec": "54.3117",
+        "mjd_min": "60070.0",
+        "mjd_max": "60200.0",
+        "use_reduced": "false",
+        "send_email": "false",
+        "comment": "k",
     }
     assert request.headers == {"Authorization": "Token tok", "Accept": "application/json"}
     assert not request.idempotent
@@ -102,11 +107,21 @@ def test_retry_after_http_date() -> None:
         (401, recorded("queue_401_invalid_token_response.json"), "submit", LoginError, "Invalid token."),
         (400, recorded("api_token_auth_400_bad_credentials_response.json"), "token", LoginError, "Unable to log in"),
         # The real server's queue-cap text: a plain string (atlasserver, DESIGN section 3).
-        (400, {"non_field_errors": "ERROR: You have too many queued tasks (497 queued + 5 requested > 500)."},
-         "submit", QueueFullError, "497 queued"),
+        (
+            400,
+            {"non_field_errors": "ERROR: You have too many queued tasks (497 queued + 5 requested > 500)."},
+            "submit",
+            QueueFullError,
+            "497 queued",
+        ),
         # Another non_field_errors refusal is an invalid request, not a full queue.
-        (400, {"non_field_errors": ["Either mpc_name or ra and dec must be given."]}, "submit", RemoteServiceError,
-         "mpc_name"),
+        (
+            400,
+            {"non_field_errors": ["Either mpc_name or ra and dec must be given."]},
+            "submit",
+            RemoteServiceError,
+            "mpc_name",
+        ),
         (400, {"mjd_max": ["mjd_max must be greater than mjd_min"]}, "submit", RemoteServiceError, "greater than"),
         (400, {"ra": ["A valid number is required."]}, "submit", RemoteServiceError, "ra: A valid number"),
         (404, {"detail": "Not found."}, "status", RemoteServiceError, "Not found."),

@@ -14,10 +14,20 @@ def test_timestamps_are_utc_iso_with_microseconds() -> None:
 
 
 def test_a_detection_and_a_limit() -> None:
-    rows = table(service="ztf", n=2).assign(detected=[True, False], limit_mag=[np.nan, 20.25], good=True, mag_err=[np.nan, 0.1])
+    rows = table(service="ztf", n=2).assign(
+        detected=[True, False], limit_mag=[np.nan, 20.25], good=True, mag_err=[np.nan, 0.1]
+    )
     detection, limit = datums(rows, 7, 3)
-    assert detection["value"] == {"filter": "ATLAS.o", "telescope": "ZTF", "reduction_version": "fphot-ztf",
-                                  "magnitude": 18.9, "error": None, "flux_ujy": 100.0, "flux_err_ujy": 10.0, "flags": ""}
+    assert detection["value"] == {
+        "filter": "ATLAS.o",
+        "telescope": "ZTF",
+        "reduction_version": "fphot-ztf",
+        "magnitude": 18.9,
+        "error": None,
+        "flux_ujy": 100.0,
+        "flux_err_ujy": 10.0,
+        "flags": "",
+    }
     assert (detection["target"], detection["data_product"], detection["source_name"]) == (7, 3, "ZTF")
     assert detection["source_location"] == "fphot:ztf:ztf-0"
     assert limit["value"]["limit"] == 20.25 and "magnitude" not in limit["value"]
@@ -41,5 +51,8 @@ def test_content_ids_differ_by_content_and_service() -> None:
 
 
 def test_error_messages_read_like_the_tom_wrote_them() -> None:
-    assert error_message({"name": ["target with this Name already exists."]}) == "name: target with this Name already exists."
+    assert (
+        error_message({"name": ["target with this Name already exists."]})
+        == "name: target with this Name already exists."
+    )
     assert error_message({"detail": "Invalid token."}) == "detail: Invalid token."

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from fphot_provider.exceptions import InvalidQueryError, LoginError, QueueFullError, RemoteServiceError, ServiceThrottledError
+from fphot_provider.exceptions import (
+    InvalidQueryError,
+    LoginError,
+    QueueFullError,
+    RemoteServiceError,
+    ServiceThrottledError,
+)
 from fphot_provider.targets import QueryWindow, Target
 from fphot_provider.wire import ztf as wire
 from fphot_provider.wire.http import HttpResponse
@@ -16,7 +22,7 @@ BASE = "https://ztfweb.ipac.caltech.edu"
 CREDS = wire.ZtfCredentials(email="me@example.org", userpass="secret")
 TARGET = Target.parse("SN 2020lao", 256.7275001234, 30.2715)
 WINDOW = QueryWindow.parse(59000, 59100)
-HEADER = "<tr><th>reqId</th><th>ra</th><th>dec</th><th>startJD</th><th>endJD</th><th>created</th><th>started</th><th>ended</th><th>machine</th><th>exitcode</th><th>lightcurve</th></tr>"
+HEADER = "<tr><th>reqId</th><th>ra</th><th>dec</th><th>startJD</th><th>endJD</th><th>created</th><th>started</th><th>ended</th><th>machine</th><th>exitcode</th><th>lightcurve</th></tr>"  # noqa: E501 - a literal line of the format
 
 
 def page(status: int, body: str) -> HttpResponse:
@@ -28,15 +34,32 @@ def status_page(*rows: list[str]) -> HttpResponse:
     return page(200, f"<html><body><table border>{HEADER}{cells}</table></body></html>")
 
 
-ROW = ["15274", "256.727500", "30.271500", "2459000.500000", "2459100.500000", "2026-11-24 10:00:00",
-       "2026-11-24 10:01:00", "2026-11-24 10:05:00", "compute3", "0", "/ztf/ops/forcedphot/lc/74/forcedphotometry_req00015274_lc.txt"]
+ROW = [
+    "15274",
+    "256.727500",
+    "30.271500",
+    "2459000.500000",
+    "2459100.500000",
+    "2026-11-24 10:00:00",
+    "2026-11-24 10:01:00",
+    "2026-11-24 10:05:00",
+    "compute3",
+    "0",
+    "/ztf/ops/forcedphot/lc/74/forcedphotometry_req00015274_lc.txt",
+]
 
 
 def test_submit_request_rounds_to_six_decimals_and_authenticates_twice() -> None:
     request = wire.submit_request(BASE, CREDS, TARGET, WINDOW)
     assert request.url == f"{BASE}/cgi-bin/requestForcedPhotometry.cgi"
-    assert request.params == {"ra": "256.727500", "dec": "30.271500", "jdstart": "2459000.500000",
-                              "jdend": "2459100.500000", "email": "me@example.org", "userpass": "secret"}
+    assert request.params == {
+        "ra": "256.727500",
+        "dec": "30.271500",
+        "jdstart": "2459000.500000",
+        "jdend": "2459100.500000",
+        "email": "me@example.org",
+        "userpass": "secret",
+    }
     assert request.basic_auth == ("ztffps", "dontgocrazy!")
     assert not request.idempotent and "secret" not in request.describe()
 
@@ -57,7 +80,19 @@ def test_read_the_recorded_submission_page() -> None:
 
 
 def test_read_status_rows() -> None:
-    pending = ["15275", "1.000000", "2.000000", "2459000.500000", "2459100.500000", "2026-11-24 10:00:00", "", "", "", "", ""]
+    pending = [
+        "15275",
+        "1.000000",
+        "2.000000",
+        "2459000.500000",
+        "2459100.500000",
+        "2026-11-24 10:00:00",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ]
     rows = wire.read_status(status_page(ROW, pending))
     assert rows[0].req_id == 15274 and rows[0].exitcode == 0 and rows[0].has_lightcurve
     assert rows[1].exitcode is None and not rows[1].is_terminal and rows[1].lightcurve is None
@@ -69,15 +104,25 @@ WITH_LIGHTCURVE = [0, 52, 56, 57, 58, 59, 60, 61, 62]
 
 @pytest.mark.parametrize(
     ("code", "lightcurve", "empty", "failed", "partial", "warning"),
-    [(0, True, False, False, False, None), (52, True, False, False, True, None),
-     *[(code, True, False, False, False, str(code)) for code in range(56, 63)],
-     (63, False, True, False, False, None), (64, False, False, True, False, None),
-     (65, False, False, True, False, None), (255, False, False, True, False, None)],
+    [
+        (0, True, False, False, False, None),
+        (52, True, False, False, True, None),
+        *[(code, True, False, False, False, str(code)) for code in range(56, 63)],
+        (63, False, True, False, False, None),
+        (64, False, False, True, False, None),
+        (65, False, False, True, False, None),
+        (255, False, False, True, False, None),
+    ],
 )
 def test_exit_codes(code, lightcurve, empty, failed, partial, warning) -> None:
     row = wire.read_status(status_page([*ROW[:9], str(code), ROW[10] if code in WITH_LIGHTCURVE else ""]))[0]
     assert (row.is_terminal, row.has_lightcurve, row.is_empty, row.is_failed, row.is_partial) == (
-        True, lightcurve, empty, failed, partial)
+        True,
+        lightcurve,
+        empty,
+        failed,
+        partial,
+    )
     assert (row.warning is None) == (warning is None)
     if warning:
         assert row.warning.startswith(f"exit code {warning}: one or more epochs") or code == 62
@@ -110,12 +155,14 @@ def test_no_records_even_with_http_400_is_an_empty_list() -> None:
 
 @pytest.mark.parametrize(
     ("status", "body", "what", "error"),
-    [(200, "Error: database is busy; try again a minute later.", "status", ServiceThrottledError),
-     (401, "Unauthorized", "status", LoginError),
-     (403, "ERROR: the email/userpass combination is not valid.", "submit", LoginError),
-     (200, "Error: you have reached the maximum number of pending requests (100).", "submit", QueueFullError),
-     (500, "Internal Server Error", "status", RemoteServiceError),
-     (200, "<html>no table here</html>", "status", RemoteServiceError)],
+    [
+        (200, "Error: database is busy; try again a minute later.", "status", ServiceThrottledError),
+        (401, "Unauthorized", "status", LoginError),
+        (403, "ERROR: the email/userpass combination is not valid.", "submit", LoginError),
+        (200, "Error: you have reached the maximum number of pending requests (100).", "submit", QueueFullError),
+        (500, "Internal Server Error", "status", RemoteServiceError),
+        (200, "<html>no table here</html>", "status", RemoteServiceError),
+    ],
 )
 def test_error_pages(status, body, what, error) -> None:
     with pytest.raises(error):

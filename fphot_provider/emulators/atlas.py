@@ -14,7 +14,7 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -73,7 +73,7 @@ class AtlasState:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 def _mjd_now(epoch: float) -> float:
@@ -228,7 +228,8 @@ async def queue_post(request: web.Request) -> web.Response:
         return refused
     queued = sum(1 for t in state.tasks.values() if not _done(state, t))
     if queued + len(positions) > state.config.max_queued:
-        message = f"ERROR: You have too many queued tasks ({queued} queued + {len(positions)} requested > {state.config.max_queued})."
+        cap = state.config.max_queued
+        message = f"ERROR: You have too many queued tasks ({queued} queued + {len(positions)} requested > {cap})."
         return json_error(400, {"non_field_errors": message})  # a plain string, as the real server sends
     tasks = [_new_task(request, state, form, ra, dec, queued + i) for i, (ra, dec) in enumerate(positions)]
     body = tasks if form.get("radeclist") else tasks[0]
@@ -321,7 +322,13 @@ async def queue_list(request: web.Request) -> web.Response:
     next_url = f"{_base(request)}/queue/?cursor={page[-1]}&pagesize={size}&ordering={ordering}" if more else None
     results = [_task_json(request, state, state.tasks[i]) for i in page]
     return web.json_response(
-        {"next": next_url, "previous": None, "pagefirsttaskposition": 0, "taskcount": len(state.tasks), "results": results}
+        {
+            "next": next_url,
+            "previous": None,
+            "pagefirsttaskposition": 0,
+            "taskcount": len(state.tasks),
+            "results": results,
+        }
     )
 
 

@@ -33,16 +33,33 @@ def _exposures(ra: float, dec: float, use_reduced: bool) -> dict[str, np.ndarray
     duJy = np.maximum(1, np.round(np.hypot(sky_err, 0.01 * true_flux))).astype(int)
     uJy = np.round(true_flux + rng.normal(0, 1, n) * duJy).astype(int)
     err = np.where(rng.random(n) < 0.01, rng.integers(1, 4, n), 0)
-    return {"mjd": mjd, "uJy": uJy, "duJy": duJy, "cyan": cyan, "err": err, "mag5sig": mag5sig, "night": night,
-            "seq": 100 + np.arange(n) % 700, "south": rng.random(n) < 0.5, **_shape(rng, n)}
+    return {
+        "mjd": mjd,
+        "uJy": uJy,
+        "duJy": duJy,
+        "cyan": cyan,
+        "err": err,
+        "mag5sig": mag5sig,
+        "night": night,
+        "seq": 100 + np.arange(n) % 700,
+        "south": rng.random(n) < 0.5,
+        **_shape(rng, n),
+    }
 
 
 def _shape(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     """Per-exposure fit values that only matter for quality cuts."""
     major = rng.uniform(2.0, 3.2, n)
-    return {"chi": rng.gamma(8, 0.15, n), "x": rng.uniform(150, 10400, n), "y": rng.uniform(150, 10400, n),
-            "maj": major, "min": major * rng.uniform(0.85, 1.0, n), "phi": rng.uniform(-90, 90, n),
-            "apfit": rng.uniform(-0.5, -0.3, n), "sky": rng.normal(20.5, 0.6, n)}
+    return {
+        "chi": rng.gamma(8, 0.15, n),
+        "x": rng.uniform(150, 10400, n),
+        "y": rng.uniform(150, 10400, n),
+        "maj": major,
+        "min": major * rng.uniform(0.85, 1.0, n),
+        "phi": rng.uniform(-90, 90, n),
+        "apfit": rng.uniform(-0.5, -0.3, n),
+        "sky": rng.normal(20.5, 0.6, n),
+    }
 
 
 def generate(ra: float, dec: float, mjd_min: float, mjd_max: float, *, use_reduced: bool = False) -> str:

@@ -67,7 +67,9 @@ async def fault_and_count(request: web.Request, handler: Any) -> web.StreamRespo
         response = await handler(request)
     elif fault.truncate:
         full = await handler(request)
-        response = web.Response(status=full.status, body=full.body[: len(full.body) // 2], content_type=full.content_type)
+        response = web.Response(
+            status=full.status, body=full.body[: len(full.body) // 2], content_type=full.content_type
+        )
     elif fault.status == 0:
         request.app[EVENTS_KEY].append((name, 0))
         request.transport.close()  # a dropped connection: the client sees a disconnect

@@ -26,10 +26,33 @@ from fphot_provider.emulators.sky import SkyAnchors, position_seed, separation_a
 
 STATE_KEY = web.AppKey("panstarrs_state", "PanstarrsState")
 PREFIX = "/api/v0.1/panstarrs/dr2"
-MEAN_COLUMNS = ("objID", "raMean", "decMean", "nDetections", "gMeanPSFMag", "rMeanPSFMag", "iMeanPSFMag",
-                "zMeanPSFMag", "yMeanPSFMag")
-DETECTION_COLUMNS = ("objID", "detectID", "filterID", "obsTime", "ra", "dec", "psfFlux", "psfFluxErr",
-                     "psfQfPerfect", "infoFlag", "infoFlag2", "infoFlag3", "zp", "imageID")
+MEAN_COLUMNS = (
+    "objID",
+    "raMean",
+    "decMean",
+    "nDetections",
+    "gMeanPSFMag",
+    "rMeanPSFMag",
+    "iMeanPSFMag",
+    "zMeanPSFMag",
+    "yMeanPSFMag",
+)
+DETECTION_COLUMNS = (
+    "objID",
+    "detectID",
+    "filterID",
+    "obsTime",
+    "ra",
+    "dec",
+    "psfFlux",
+    "psfFluxErr",
+    "psfQfPerfect",
+    "infoFlag",
+    "infoFlag2",
+    "infoFlag3",
+    "zp",
+    "imageID",
+)
 DEFAULT_PAGE_SIZE = 50000
 
 
@@ -63,12 +86,14 @@ def _objects_near(state: PanstarrsState, ra: float, dec: float) -> list[PsObject
     rng = np.random.default_rng(position_seed(ra, dec, "ps1:"))
     objects = []
     if rng.random() < 0.8:  # a host or a star right at the position
-        objects.append((ra + rng.normal(0, 0.1) / 3600 / max(math.cos(math.radians(dec)), 1e-3),
-                        dec + rng.normal(0, 0.1) / 3600))
+        objects.append(
+            (ra + rng.normal(0, 0.1) / 3600 / max(math.cos(math.radians(dec)), 1e-3), dec + rng.normal(0, 0.1) / 3600)
+        )
     for _ in range(rng.poisson(0.5)):  # neighbours a few arcsec away
         angle, distance = rng.uniform(0, 2 * math.pi), rng.uniform(1.5, 6.0) / 3600
-        objects.append((ra + distance * math.cos(angle) / max(math.cos(math.radians(dec)), 1e-3),
-                        dec + distance * math.sin(angle)))
+        objects.append(
+            (ra + distance * math.cos(angle) / max(math.cos(math.radians(dec)), 1e-3), dec + distance * math.sin(angle))
+        )
     found = [PsObject(object_id(r, d, k), r, d, float(rng.uniform(16, 21.5))) for k, (r, d) in enumerate(objects)]
     if rng.random() < 0.3:  # a one-off artifact right at the position, nearer than the real object
         k = len(found)
@@ -85,13 +110,24 @@ def _detections(obj: PsObject) -> pd.DataFrame:
     flux_jy = 10 ** (-0.4 * (obj.mag - 8.90))
     err = flux_jy * rng.uniform(0.01, 0.2, n) + 2e-6
     flags = _info_flags(rng, n)
-    return pd.DataFrame({
-        "objID": obj.obj_id, "detectID": obj.obj_id % 10**9 * 1000 + np.arange(n), "filterID": filter_id,
-        "obsTime": obs_time, "ra": obj.ra, "dec": obj.dec, "psfFlux": flux_jy + rng.normal(0, 1, n) * err,
-        "psfFluxErr": err, "psfQfPerfect": np.where(rng.random(n) < 0.08, rng.uniform(0.3, 0.9, n), rng.uniform(0.95, 1, n)),
-        "infoFlag": flags, "infoFlag2": 0, "infoFlag3": 0, "zp": rng.normal(25.0, 0.1, n),
-        "imageID": 100000 + np.arange(n),
-    })
+    return pd.DataFrame(
+        {
+            "objID": obj.obj_id,
+            "detectID": obj.obj_id % 10**9 * 1000 + np.arange(n),
+            "filterID": filter_id,
+            "obsTime": obs_time,
+            "ra": obj.ra,
+            "dec": obj.dec,
+            "psfFlux": flux_jy + rng.normal(0, 1, n) * err,
+            "psfFluxErr": err,
+            "psfQfPerfect": np.where(rng.random(n) < 0.08, rng.uniform(0.3, 0.9, n), rng.uniform(0.95, 1, n)),
+            "infoFlag": flags,
+            "infoFlag2": 0,
+            "infoFlag3": 0,
+            "zp": rng.normal(25.0, 0.1, n),
+            "imageID": 100000 + np.arange(n),
+        }
+    )
 
 
 # DetectionFlags values (MAST "PS1 Detection Flags"): PSFMODEL 0x1, FITTED 0x4, SATSTAR 0x80,
@@ -127,8 +163,12 @@ def _apply_filters(table: pd.DataFrame, query: Any) -> pd.DataFrame:
     for key, value in query.items():
         name, _, op = key.rpartition(".")
         if op in ("gte", "lte", "gt", "lt") and name in table:
-            ops = {"gte": table[name] >= float(value), "lte": table[name] <= float(value),
-                   "gt": table[name] > float(value), "lt": table[name] < float(value)}
+            ops = {
+                "gte": table[name] >= float(value),
+                "lte": table[name] <= float(value),
+                "gt": table[name] > float(value),
+                "lt": table[name] < float(value),
+            }
             table = table[ops[op]]
     return table
 
@@ -143,7 +183,10 @@ def _columns(query: Any, default: tuple[str, ...]) -> list[str] | web.Response:
 def _render(table: pd.DataFrame, fmt: str) -> web.Response:
     if fmt == "json":
         info = [{"name": c, "type": "double" if table[c].dtype.kind == "f" else "long"} for c in table.columns]
-        data = [[None if isinstance(v, float) and math.isnan(v) else v for v in row] for row in table.astype(object).values.tolist()]
+        data = [
+            [None if isinstance(v, float) and math.isnan(v) else v for v in row]
+            for row in table.astype(object).values.tolist()
+        ]
         return web.json_response({"info": info, "data": data})
     buffer = io.StringIO()
     table.to_csv(buffer, index=False, lineterminator="\r\n")

@@ -16,7 +16,7 @@ import base64
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +27,19 @@ from fphot_provider.emulators.sky import SkyAnchors, separation_arcsec
 
 STATE_KEY = web.AppKey("ztf_state", "ZtfState")
 LC_DIR = "/ztf/ops/forcedphot/lc"
-STATUS_COLUMNS = ("reqId", "ra", "dec", "startJD", "endJD", "created", "started", "ended", "machine", "exitcode", "lightcurve")
+STATUS_COLUMNS = (
+    "reqId",
+    "ra",
+    "dec",
+    "startJD",
+    "endJD",
+    "created",
+    "started",
+    "ended",
+    "machine",
+    "exitcode",
+    "lightcurve",
+)
 BUSY_MESSAGE = "Error: database is busy; try again a minute later."
 FAILURES = frozenset({64, 65, 255})  # no light curve is written
 
@@ -73,7 +85,7 @@ class ZtfState:
 
 
 def _stamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _page(body: str) -> str:
@@ -118,8 +130,15 @@ def _denied(request: web.Request, params: Any | None) -> web.Response | None:
 # --- lifecycle -----------------------------------------------------------------------------------
 def _new_request(state: ZtfState, ra: float, dec: float, jd_start: float, jd_end: float, batch: bool) -> dict:
     req_id = state.config.first_req_id + len(state.requests)
-    record = {"reqId": req_id, "ra": ra, "dec": dec, "startJD": jd_start, "endJD": jd_end,
-              "created": state.clock(), "batch": batch}
+    record = {
+        "reqId": req_id,
+        "ra": ra,
+        "dec": dec,
+        "startJD": jd_start,
+        "endJD": jd_end,
+        "created": state.clock(),
+        "batch": batch,
+    }
     state.requests[req_id] = record
     return record
 
@@ -132,7 +151,11 @@ def _finish(state: ZtfState, record: dict) -> tuple[int, str | None]:
     code, text = _outcome(state, ra, dec, start, end, record["batch"])
     path = None
     if text is not None:
-        name = f"batchfp_req{record['reqId']:010d}_lc.txt" if record["batch"] else f"forcedphotometry_req{record['reqId']:08d}_lc.txt"
+        name = (
+            f"batchfp_req{record['reqId']:010d}_lc.txt"
+            if record["batch"]
+            else f"forcedphotometry_req{record['reqId']:08d}_lc.txt"
+        )
         path = f"{LC_DIR}/{record['reqId'] % 100:02d}/{name}"
         state.files[path] = text
     record["exitcode"], record["lightcurve"] = code, path
@@ -174,14 +197,24 @@ def _row(state: ZtfState, record: dict) -> list[str] | None:
     created = record["created"]
     if now < created + state.config.listing_delay_seconds:
         return None
-    started, ended = created + state.config.queue_seconds, created + state.config.queue_seconds + state.config.run_seconds
+    started, ended = (
+        created + state.config.queue_seconds,
+        created + state.config.queue_seconds + state.config.run_seconds,
+    )
     code, path = _finish(state, record) if now >= ended else (None, None)
     listed_start = ztf_data.SURVEY_START_JD if code == 62 else record["startJD"]  # the reset start
     return [
-        str(record["reqId"]), f"{record['ra']:.6f}", f"{record['dec']:.6f}", f"{listed_start:.6f}",
-        f"{record['endJD']:.6f}", _stamp(created), _stamp(started) if now >= started else "",
-        _stamp(ended) if now >= ended else "", "emulator" if now >= started else "",
-        "" if code is None else str(code), path or "",
+        str(record["reqId"]),
+        f"{record['ra']:.6f}",
+        f"{record['dec']:.6f}",
+        f"{listed_start:.6f}",
+        f"{record['endJD']:.6f}",
+        _stamp(created),
+        _stamp(started) if now >= started else "",
+        _stamp(ended) if now >= ended else "",
+        "emulator" if now >= started else "",
+        "" if code is None else str(code),
+        path or "",
     ]
 
 
@@ -207,7 +240,9 @@ async def submit_single(request: web.Request) -> web.Response:
     if values is None:
         return _html("<p>ERROR: ra, dec, jdstart and jdend are required numbers.</p>", status=400)
     if _pending(state) >= state.config.max_pending:
-        return _html(f"<p>Error: you have reached the maximum number of pending requests ({state.config.max_pending}).</p>")
+        return _html(
+            f"<p>Error: you have reached the maximum number of pending requests ({state.config.max_pending}).</p>"
+        )
     ra, dec, start, end = values
     _new_request(state, ra, dec, start, end, batch=False)
     echo = [f"{ra:15.6f}", f"{dec:15.6f}", f"{start:15.6f}", f"{end:15.6f}", f"{params['email']}"]
@@ -227,8 +262,10 @@ async def submit_batch(request: web.Request) -> web.Response:
     if len(ras) != len(decs) or not 1 <= len(ras) <= 1500:
         return _html("<p>ERROR: ra and dec lists must have the same length, 1 to 1500.</p>", status=400)
     if _pending(state) + len(ras) > state.config.max_pending:
-        return _html(f"<p>Error: you have reached the maximum number of pending requests ({state.config.max_pending}).</p>")
-    for ra, dec in zip(ras, decs):
+        return _html(
+            f"<p>Error: you have reached the maximum number of pending requests ({state.config.max_pending}).</p>"
+        )
+    for ra, dec in zip(ras, decs, strict=True):
         _new_request(state, float(ra), float(dec), start, end, batch=True)
     return _html(f"<p>Your batch request of {len(ras)} positions has been submitted.</p>")
 
@@ -298,5 +335,3 @@ def create_app(config: ZtfConfig | None = None) -> web.Application:
 
 def state_of(app: web.Application) -> ZtfState:
     return app[STATE_KEY]
-
-

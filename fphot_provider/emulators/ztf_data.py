@@ -23,15 +23,29 @@ COLUMNS = (
     "forcediffimfluxuncap forcediffimsnrap aperturecorr dnearestrefsrc nearestrefmag nearestrefmagunc "
     "nearestrefchi nearestrefsharp refjdstart refjdend procstatus"
 ).split()
-FLUX_FIELDS = ("forcediffimflux", "forcediffimfluxunc", "forcediffimsnr", "forcediffimchisq",
-               "forcediffimfluxap", "forcediffimfluxuncap", "forcediffimsnrap", "aperturecorr")
+FLUX_FIELDS = (
+    "forcediffimflux",
+    "forcediffimfluxunc",
+    "forcediffimsnr",
+    "forcediffimchisq",
+    "forcediffimfluxap",
+    "forcediffimfluxuncap",
+    "forcediffimsnrap",
+    "aperturecorr",
+)
 NEAREST_FIELDS = ("dnearestrefsrc", "nearestrefmag", "nearestrefmagunc", "nearestrefchi", "nearestrefsharp")
 
 
 def header(ra: float, dec: float, jd_start: float, jd_end: float, *, batch: bool = False) -> str:
     text = resources.files("fphot_provider.emulators").joinpath("data/ztf_header_v3.8.txt").read_text()
-    values = {"{date}": "2026-11-24", "{time}": "12:00:00", "{ra}": f"{ra}", "{dec}": f"{dec}",
-              "{jdstart}": f"{jd_start}", "{jdend}": f"{jd_end}"}
+    values = {
+        "{date}": "2026-11-24",
+        "{time}": "12:00:00",
+        "{ra}": f"{ra}",
+        "{dec}": f"{dec}",
+        "{jdstart}": f"{jd_start}",
+        "{jdend}": f"{jd_end}",
+    }
     for key, value in values.items():
         text = text.replace(key, value)
     if batch:
@@ -57,7 +71,7 @@ def _all_epochs(ra: float, dec: float) -> dict[str, np.ndarray]:
     all_nights = nights() + JD_MINUS_MJD
     seen = all_nights[(rng.random(all_nights.size) < 0.45) & (all_nights >= SURVEY_START_JD)]
     with_i = rng.random(seen.size) < 0.25
-    per_night = [(n, band) for n, i in zip(seen, with_i) for band in ("g", "r", "i") if band != "i" or i]
+    per_night = [(n, band) for n, i in zip(seen, with_i, strict=True) for band in ("g", "r", "i") if band != "i" or i]
     jd = np.array([n + 0.15 + 0.04 * "gri".index(b) for n, b in per_night]) + rng.uniform(0, 0.2, len(per_night))
     bands = np.array([b for _, b in per_night], dtype=object)
     order = np.argsort(jd, kind="stable")  # the service lists (and truncates) epochs in time order
@@ -79,23 +93,46 @@ def _columns(rng, jd, bands, true_ujy) -> dict[str, np.ndarray]:  # noqa: ANN001
     off_image = rng.random(n) < 0.01
     status[off_image] = "57,61" if new_transient else "61"
     cols = {
-        "index": np.arange(n), "field": np.where(rng.random(n) < 0.7, 1669, 717), "ccdid": np.full(n, 10),
-        "qid": rng.integers(0, 4, n), "filter": np.array([f"ZTF_{b}" for b in bands], dtype=object),
+        "index": np.arange(n),
+        "field": np.where(rng.random(n) < 0.7, 1669, 717),
+        "ccdid": np.full(n, 10),
+        "qid": rng.integers(0, 4, n),
+        "filter": np.array([f"ZTF_{b}" for b in bands], dtype=object),
         "pid": 480000000000 + np.round((jd - SURVEY_START_JD) * 1e5).astype(np.int64) * 100 + rng.integers(0, 99, n),
-        "infobitssci": np.where(rng.random(n) < 0.03, 33554432, 0), "sciinpseeing": rng.normal(2.3, 0.4, n),
-        "scibckgnd": rng.normal(120, 15, n), "scisigpix": rng.normal(12, 3, n), "zpmaginpsci": zp,
-        "zpmaginpsciunc": rng.uniform(2e-5, 8e-5, n), "zpmaginpscirms": rng.uniform(0.03, 0.05, n),
-        "clrcoeff": rng.normal(-0.03, 0.02, n), "clrcoeffunc": rng.uniform(5e-5, 2e-4, n),
-        "ncalmatches": rng.integers(100, 300, n), "exptime": np.full(n, 30.0), "adpctdif1": rng.uniform(0.04, 0.1, n),
-        "adpctdif2": rng.uniform(0.04, 0.1, n), "diffmaglim": maglim, "zpdiff": zp,
-        "programid": np.where(rng.random(n) < 0.8, 1, 2), "jd": jd, "rfid": np.full(n, 1669120136),
-        "forcediffimflux": flux, "forcediffimfluxunc": unc, "forcediffimsnr": flux / unc,
-        "forcediffimchisq": rng.gamma(20, 0.05, n), "forcediffimfluxap": flux * rng.normal(1, 0.05, n),
-        "forcediffimfluxuncap": unc * 1.4, "forcediffimsnrap": flux / (unc * 1.4), "aperturecorr": rng.normal(1.1, 0.02, n),
-        "dnearestrefsrc": rng.uniform(0.5, 4.5, n), "nearestrefmag": rng.normal(19.8, 0.3, n),
-        "nearestrefmagunc": rng.uniform(0.03, 0.1, n), "nearestrefchi": rng.uniform(0.8, 2, n),
-        "nearestrefsharp": rng.normal(0.05, 0.05, n), "refjdstart": np.full(n, 2458166.904329),
-        "refjdend": np.full(n, 2458585.697662), "procstatus": status,
+        "infobitssci": np.where(rng.random(n) < 0.03, 33554432, 0),
+        "sciinpseeing": rng.normal(2.3, 0.4, n),
+        "scibckgnd": rng.normal(120, 15, n),
+        "scisigpix": rng.normal(12, 3, n),
+        "zpmaginpsci": zp,
+        "zpmaginpsciunc": rng.uniform(2e-5, 8e-5, n),
+        "zpmaginpscirms": rng.uniform(0.03, 0.05, n),
+        "clrcoeff": rng.normal(-0.03, 0.02, n),
+        "clrcoeffunc": rng.uniform(5e-5, 2e-4, n),
+        "ncalmatches": rng.integers(100, 300, n),
+        "exptime": np.full(n, 30.0),
+        "adpctdif1": rng.uniform(0.04, 0.1, n),
+        "adpctdif2": rng.uniform(0.04, 0.1, n),
+        "diffmaglim": maglim,
+        "zpdiff": zp,
+        "programid": np.where(rng.random(n) < 0.8, 1, 2),
+        "jd": jd,
+        "rfid": np.full(n, 1669120136),
+        "forcediffimflux": flux,
+        "forcediffimfluxunc": unc,
+        "forcediffimsnr": flux / unc,
+        "forcediffimchisq": rng.gamma(20, 0.05, n),
+        "forcediffimfluxap": flux * rng.normal(1, 0.05, n),
+        "forcediffimfluxuncap": unc * 1.4,
+        "forcediffimsnrap": flux / (unc * 1.4),
+        "aperturecorr": rng.normal(1.1, 0.02, n),
+        "dnearestrefsrc": rng.uniform(0.5, 4.5, n),
+        "nearestrefmag": rng.normal(19.8, 0.3, n),
+        "nearestrefmagunc": rng.uniform(0.03, 0.1, n),
+        "nearestrefchi": rng.uniform(0.8, 2, n),
+        "nearestrefsharp": rng.normal(0.05, 0.05, n),
+        "refjdstart": np.full(n, 2458166.904329),
+        "refjdend": np.full(n, 2458585.697662),
+        "procstatus": status,
     }
     cols["_off_image"], cols["_no_ref"] = off_image, np.full(n, new_transient)
     return cols
@@ -107,7 +144,9 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def render(cols: dict[str, np.ndarray], ra: float, dec: float, jd_start: float, jd_end: float, *, batch: bool = False) -> str:
+def render(
+    cols: dict[str, np.ndarray], ra: float, dec: float, jd_start: float, jd_end: float, *, batch: bool = False
+) -> str:
     """Format epochs as the service's file (header, rows, END line)."""
     n = cols["jd"].size
     missing = "-99999.000000" if batch else "null"

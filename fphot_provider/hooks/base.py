@@ -17,7 +17,7 @@ import aiohttp
 import requests
 from airflow.sdk import BaseHook
 
-from fphot_provider.wire.http import THROTTLED, HttpRequest, HttpResponse, RetryPolicy, RETRYABLE_STATUSES
+from fphot_provider.wire.http import RETRYABLE_STATUSES, THROTTLED, HttpRequest, HttpResponse, RetryPolicy
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection

@@ -30,7 +30,9 @@ class PanstarrsHook(FphotHttpHook):
     hook_name: ClassVar[str] = "PanSTARRS DR2 (MAST Catalogs)"
     default_base_url: ClassVar[str] = wire.DEFAULT_BASE_URL
 
-    def __init__(self, panstarrs_conn_id: str | None = None, *, page_size: int = wire.DEFAULT_PAGE_SIZE, **kwargs) -> None:
+    def __init__(
+        self, panstarrs_conn_id: str | None = None, *, page_size: int = wire.DEFAULT_PAGE_SIZE, **kwargs
+    ) -> None:
         super().__init__(panstarrs_conn_id, **kwargs)
         self.page_size = page_size
 
@@ -44,7 +46,13 @@ class PanstarrsHook(FphotHttpHook):
         frames, pages = [], []
         for page in range(1, MAX_PAGES + 1):
             request = wire.table_request(
-                self.base_url, table, params, columns=columns, fmt=fmt, page=page, page_size=self.page_size,
+                self.base_url,
+                table,
+                params,
+                columns=columns,
+                fmt=fmt,
+                page=page,
+                page_size=self.page_size,
                 token=self.get_conn().password or None,
             )
             text = wire.check_response(self.run(request), f"{table} query")
@@ -57,11 +65,20 @@ class PanstarrsHook(FphotHttpHook):
         raise RemoteServiceError(f"MAST {table} query did not end within {MAX_PAGES} pages")
 
     def cone(
-        self, table: str, ra: float, dec: float, radius_deg: float, *, columns: Sequence[str] | None = None,
-        fmt: str = "csv", **filters: Any,
+        self,
+        table: str,
+        ra: float,
+        dec: float,
+        radius_deg: float,
+        *,
+        columns: Sequence[str] | None = None,
+        fmt: str = "csv",
+        **filters: Any,
     ) -> pd.DataFrame:
         """A cone search of ``table``; extra keyword filters like ``nDetections.gte=1``."""
-        return self.query_pages(table, {**wire.cone_params(ra, dec, radius_deg), **filters}, columns=columns, fmt=fmt)[0]
+        return self.query_pages(table, {**wire.cone_params(ra, dec, radius_deg), **filters}, columns=columns, fmt=fmt)[
+            0
+        ]
 
     def detection_pages(self, obj_id: int, *, fmt: str = "csv", **filters: Any) -> tuple[pd.DataFrame, list[str]]:
         """Every detection of one object (paged); filters like ``obsTime.gte`` (MJD, TAI)."""

@@ -53,10 +53,14 @@ class TomHook(FphotHttpHook):
     def _fetch_token(self) -> str:
         conn = self.get_conn()
         if not conn.password:
-            raise SinkError(f"Connection {self.conn_id!r}: set the password field (an API token, or the password of the login)")
+            raise SinkError(
+                f"Connection {self.conn_id!r}: set the password field (an API token, or the password of the login)"
+            )
         if not conn.login:
             return conn.password
-        request = HttpRequest("POST", f"{self.base_url}/api/token-auth/", data={"username": conn.login, "password": conn.password})
+        request = HttpRequest(
+            "POST", f"{self.base_url}/api/token-auth/", data={"username": conn.login, "password": conn.password}
+        )
         return str(self._checked(request, self.run(request))["token"])
 
     # --- one call ------------------------------------------------------------------------------
@@ -73,7 +77,9 @@ class TomHook(FphotHttpHook):
                 detail = error_message(json.loads(response.body))
             except ValueError:
                 detail = response.text[:200]
-            raise TomApiError(f"TOM answered HTTP {response.status} to {request.describe()}: {detail}", status=response.status)
+            raise TomApiError(
+                f"TOM answered HTTP {response.status} to {request.describe()}: {detail}", status=response.status
+            )
         return response.json() if response.body else None
 
     def pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -110,12 +116,19 @@ class TomHook(FphotHttpHook):
         found = self.pages("/api/dataproducts/", {"target_name": target["name"]})
         return sorted((p for p in found if p["target"] == target["id"]), key=lambda p: p["id"])
 
-    def upload(self, target_id: int, product_id: str, product_type: str, filename: str, content: bytes,
-               extra: str = "") -> tuple[dict[str, Any], bool]:
+    def upload(
+        self, target_id: int, product_id: str, product_type: str, filename: str, content: bytes, extra: str = ""
+    ) -> tuple[dict[str, Any], bool]:
         """Upload a file as a data product; return it and whether it is new (not skipped)."""
         answer = self.call(
-            "POST", "/api/dataproducts/",
-            data={"target": target_id, "product_id": product_id, "data_product_type": product_type, "extra_data": extra},
+            "POST",
+            "/api/dataproducts/",
+            data={
+                "target": target_id,
+                "product_id": product_id,
+                "data_product_type": product_type,
+                "extra_data": extra,
+            },
             files={"file": (filename, content, "application/octet-stream")},
         )
         return answer, not answer.get("already_exists", False)
@@ -142,4 +155,6 @@ class TomHook(FphotHttpHook):
 
     def count_points(self, **filters: Any) -> int:
         """How many photometry points match ``filters`` (e.g. ``data_product__id``)."""
-        return int(self.call("GET", "/api/reduceddatums/", params={**filters, "data_type": "photometry", "limit": 1})["count"])
+        return int(
+            self.call("GET", "/api/reduceddatums/", params={**filters, "data_type": "photometry", "limit": 1})["count"]
+        )

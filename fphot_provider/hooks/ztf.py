@@ -11,7 +11,6 @@ from fphot_provider.storage import _airflow_setting
 from fphot_provider.targets import QueryWindow, Target
 from fphot_provider.wire import ztf as wire
 
-
 # The status page refreshes about hourly (IRSA's example); SkyPortal waits 120 s between reads.
 MIN_POLL_SECONDS = 120.0
 

@@ -33,7 +33,7 @@ QUEUE_FULL_WAIT = 300.0
 
 
 class AtlasTaskLink(BaseOperatorLink):
-    """"ATLAS task": the remote task this try submitted (its page on the server, while it exists)."""
+    """ "ATLAS task": the remote task this try submitted (its page on the server, while it exists)."""
 
     name = "ATLAS task"
 
@@ -102,8 +102,11 @@ class AtlasForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator)
 
     def trigger(self, job: str) -> AtlasJobTrigger:
         return AtlasJobTrigger(
-            task_url=job, atlas_conn_id=self.atlas_conn_id, poll_interval=self.poll_interval,
-            max_poll_interval=self.max_poll_interval, deadline=self.deadline(),
+            task_url=job,
+            atlas_conn_id=self.atlas_conn_id,
+            poll_interval=self.poll_interval,
+            max_poll_interval=self.max_poll_interval,
+            deadline=self.deadline(),
         )
 
     def from_event(self, event: dict[str, Any]) -> AtlasTask:

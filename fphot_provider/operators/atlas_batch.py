@@ -85,8 +85,11 @@ class AtlasBatchForcedPhotometryOperator(RemoteJobOperator):
 
     def trigger(self, job: list[str]) -> AtlasBatchJobTrigger:
         return AtlasBatchJobTrigger(
-            task_urls=job, atlas_conn_id=self.atlas_conn_id, poll_interval=self.poll_interval,
-            max_poll_interval=self.max_poll_interval, deadline=self.deadline(),
+            task_urls=job,
+            atlas_conn_id=self.atlas_conn_id,
+            poll_interval=self.poll_interval,
+            max_poll_interval=self.max_poll_interval,
+            deadline=self.deadline(),
         )
 
     def from_event(self, event: dict[str, Any]) -> list[dict[str, Any]]:

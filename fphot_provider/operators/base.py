@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-
 DOWNLOAD_ATTEMPTS = 3
 
 
@@ -31,7 +30,7 @@ def download_checked(fetch: Callable[[], str], check: Callable[[str], Any], what
     :data:`DOWNLOAD_ATTEMPTS` times; then the job is left alone on the server and the task
     fails, so a retry can still fetch it.
     """
-    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+    for _ in range(DOWNLOAD_ATTEMPTS):
         text = fetch()
         try:
             check(text)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from astropy.time import Time
 
-from fphot_provider.failures import fails_fast
 from fphot_provider.exceptions import InvalidQueryError
+from fphot_provider.failures import fails_fast
 from fphot_provider.hooks.panstarrs import PanstarrsHook
 from fphot_provider.operators.base import ForcedPhotometryOperator
 from fphot_provider.storage import store_raw
@@ -72,7 +72,11 @@ class PanstarrsPhotometryOperator(ForcedPhotometryOperator):
     def _objects(self, hook: PanstarrsHook, target: Target) -> list[dict[str, Any]]:
         """The PS1 objects to use, nearest first, with their separations."""
         cone = hook.cone(
-            "mean", target.ra, target.dec, float(self.radius_arcsec) / 3600.0, columns=wire.OBJECT_COLUMNS,
+            "mean",
+            target.ra,
+            target.dec,
+            float(self.radius_arcsec) / 3600.0,
+            columns=wire.OBJECT_COLUMNS,
             **{"nDetections.gt": "1"},
         )
         if cone.empty:
@@ -81,8 +85,14 @@ class PanstarrsPhotometryOperator(ForcedPhotometryOperator):
         cone = cone.assign(sep=wire.separations_arcsec(target.ra, target.dec, cone["raMean"], cone["decMean"]))
         cone = cone.sort_values("sep")
         chosen = cone if self.choose == "all" else cone.head(1)
-        objects = [{"objID": int(row.objID), "separation_arcsec": round(float(row.sep), 4),
-                    "n_detections": _int_or_none(row.nDetections)} for row in chosen.itertuples()]
+        objects = [
+            {
+                "objID": int(row.objID),
+                "separation_arcsec": round(float(row.sep), 4),
+                "n_detections": _int_or_none(row.nDetections),
+            }
+            for row in chosen.itertuples()
+        ]
         self.log.info("%d PS1 object(s) in the cone; using %s", len(cone), objects)
         return objects
 

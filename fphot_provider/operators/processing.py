@@ -53,11 +53,23 @@ class PhotometryProcessorOperator(BaseOperator):
             self.log.warning("%s listed %d exposures twice; kept one row each", self.product["service"], dropped)
         self.log.info(
             "%s rows for %s (%d detections, %d flagged) -> %s: %d new, %d updated, %d unchanged",
-            len(table), self.product["target"]["name"], int(table["detected"].sum()),
-            int((~table["good"]).sum()), sink.describe(), result.inserted, result.updated, result.unchanged,
+            len(table),
+            self.product["target"]["name"],
+            int(table["detected"].sum()),
+            int((~table["good"]).sum()),
+            sink.describe(),
+            result.inserted,
+            result.updated,
+            result.unchanged,
         )
-        return {"service": self.product["service"], "target": self.product["target"]["name"], "rows": len(table),
-                "inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged}
+        return {
+            "service": self.product["service"],
+            "target": self.product["target"]["name"],
+            "rows": len(table),
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        }
 
 
 class LightCurvePlotOperator(BaseOperator):

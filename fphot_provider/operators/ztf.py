@@ -53,16 +53,22 @@ class ZtfJob:
     @classmethod
     def of(cls, target: Target, window: QueryWindow, **fields: Any) -> ZtfJob:
         """The job for a query, coordinates and JDs rounded as the service echoes them."""
-        return cls(ra=wire.round6(target.ra), dec=wire.round6(target.dec), jd_start=wire.round6(window.jd_min),
-                   jd_end=wire.round6(window.jd_max), **fields)
+        return cls(
+            ra=wire.round6(target.ra),
+            dec=wire.round6(target.dec),
+            jd_start=wire.round6(window.jd_min),
+            jd_end=wire.round6(window.jd_max),
+            **fields,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ZtfJob:
         return cls(**{key: data[key] for key in cls.__dataclass_fields__ if key in data})
 
     def find(self, rows: list[wire.ZtfRequest]) -> wire.ZtfRequest | None:
-        return wire.match_request(rows, self.ra, self.dec, self.jd_start, self.jd_end, req_id=self.req_id,
-                                  exclude=self.exclude)
+        return wire.match_request(
+            rows, self.ra, self.dec, self.jd_start, self.jd_end, req_id=self.req_id, exclude=self.exclude
+        )
 
 
 class ZtfForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
@@ -144,9 +150,16 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
     def trigger(self, job: dict[str, Any]) -> ZtfJobTrigger:
         follow = ZtfJob.from_dict(job)
         return ZtfJobTrigger(
-            ra=follow.ra, dec=follow.dec, jd_start=follow.jd_start, jd_end=follow.jd_end, req_id=follow.req_id,
-            exclude=follow.exclude, ztf_conn_id=self.ztf_conn_id, poll_interval=self.poll_interval,
-            max_poll_interval=self.max_poll_interval, deadline=self.deadline(),
+            ra=follow.ra,
+            dec=follow.dec,
+            jd_start=follow.jd_start,
+            jd_end=follow.jd_end,
+            req_id=follow.req_id,
+            exclude=follow.exclude,
+            ztf_conn_id=self.ztf_conn_id,
+            poll_interval=self.poll_interval,
+            max_poll_interval=self.max_poll_interval,
+            deadline=self.deadline(),
             not_before=(follow.submitted_at + self.poll_interval) if follow.submitted_at else None,
         )
 
@@ -159,16 +172,22 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
     def finish(self, context: Context, job: dict[str, Any], row: wire.ZtfRequest, query: Query) -> dict[str, Any]:
         target, window = query
         if row.is_failed:
-            raise JobFailedError(f"ZTF request {row.req_id} for {target.name} gave no photometry ({row.describe_exit()})")
+            raise JobFailedError(
+                f"ZTF request {row.req_id} for {target.name} gave no photometry ({row.describe_exit()})"
+            )
         progress = self.recall(context, PROGRESS_KEY) or {"pieces": [], "warnings": []}
         if row.warning:
-            self.log.warning("ZTF request %s for %s: %s (epochs stay marked by procstatus)", row.req_id, target.name, row.warning)
+            self.log.warning(
+                "ZTF request %s for %s: %s (epochs stay marked by procstatus)", row.req_id, target.name, row.warning
+            )
             _add(progress["warnings"], f"request {row.req_id}: {row.warning}")
         if row.has_lightcurve:
             text = self._download(row, target)
             path = store_raw(self.root, self.service, target.safe_name, PurePosixPath(row.lightcurve).name, text)
             _add(progress["pieces"], str(path))
-            self.log.info("stored ZTF request %s (%s, %d bytes) at %s", row.req_id, row.describe_exit(), len(text), path)
+            self.log.info(
+                "stored ZTF request %s (%s, %d bytes) at %s", row.req_id, row.describe_exit(), len(text), path
+            )
         else:
             self.log.info("ZTF request %s: %s", row.req_id, row.describe_exit())
         self.remember(context, PROGRESS_KEY, progress)  # before asking for more: nothing stored is forgotten
@@ -178,7 +197,9 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
 
     def _download(self, row: wire.ZtfRequest, target: Target) -> str:
         check = functools.partial(parse_ztf, target=target.name)
-        return download_checked(lambda: self.hook.download_lightcurve(row.lightcurve), check, f"ZTF light curve {row.lightcurve}")
+        return download_checked(
+            lambda: self.hook.download_lightcurve(row.lightcurve), check, f"ZTF light curve {row.lightcurve}"
+        )
 
     def _continue(self, context: Context, done: ZtfJob, text: str, query: Query) -> dict[str, Any]:
         """Exit code 52: ask for the rest, from just after the last epoch received."""

@@ -62,9 +62,7 @@ def _find_header(text: str) -> tuple[int, list[str], str]:
     names = [n.strip() for n in header.split(",")] if sep == "," else header.split()
     missing = [name for name in REQUIRED if name not in names]
     if missing:
-        raise TableParseError(
-            f"not ATLAS forced photometry output: header lacks {missing} (first line: {line[:80]!r})"
-        )
+        raise TableParseError(f"not ATLAS forced photometry output: header lacks {missing} (first line: {line[:80]!r})")
     if len(set(names)) != len(names):
         raise TableParseError(f"ATLAS header repeats a column name: {names}")
     return index, names, sep
@@ -145,8 +143,20 @@ def _to_schema(raw: pd.DataFrame, target: str, snr_threshold: float, service: st
         return conform(empty_table())
     flux, err = _column(raw, "uJy"), _column(raw, "duJy")
     flags, good = flags_from_masks(_quality_masks(raw), len(raw))
-    return conform(assemble(
-        raw, MAPPED, target=target, service=service, filters=_filters(raw), mjd=_column(raw, "MJD"),
-        time_ref="start", flux=flux, flux_err=err, photometry=flux_to_photometry(flux, err, snr_threshold),
-        flags=flags, good=good, exposure_id=raw["Obs"].to_numpy(dtype=object),
-    ))
+    return conform(
+        assemble(
+            raw,
+            MAPPED,
+            target=target,
+            service=service,
+            filters=_filters(raw),
+            mjd=_column(raw, "MJD"),
+            time_ref="start",
+            flux=flux,
+            flux_err=err,
+            photometry=flux_to_photometry(flux, err, snr_threshold),
+            flags=flags,
+            good=good,
+            exposure_id=raw["Obs"].to_numpy(dtype=object),
+        )
+    )

@@ -28,8 +28,16 @@ GOOD_PSF_QF = 0.9  # psfQfPerfect above this: the PSF model covered good pixels
 # SKYVAR_FAILURE 0x20000. Not defects: PSFMODEL 0x1, EXTERNAL 0x200, EXT_LIMIT 0x4000 (a
 # transient on its host is extended).
 INFO_FLAG_BITS = {
-    "FAIL": 0x8, "POOR": 0x10, "SATSTAR": 0x80, "BADPSF": 0x400, "DEFECT": 0x800, "SATURATED": 0x1000,
-    "CR_LIMIT": 0x2000, "MOMENTS_FAILURE": 0x8000, "SKY_FAILURE": 0x10000, "SKYVAR_FAILURE": 0x20000,
+    "FAIL": 0x8,
+    "POOR": 0x10,
+    "SATSTAR": 0x80,
+    "BADPSF": 0x400,
+    "DEFECT": 0x800,
+    "SATURATED": 0x1000,
+    "CR_LIMIT": 0x2000,
+    "MOMENTS_FAILURE": 0x8000,
+    "SKY_FAILURE": 0x10000,
+    "SKYVAR_FAILURE": 0x20000,
 }
 BAD_INFO_FLAGS = sum(INFO_FLAG_BITS.values())
 
@@ -48,7 +56,9 @@ def parse_panstarrs(text: str, *, target: str, snr_threshold: float = 3.0) -> pd
         return conform(empty_table())
     missing = [name for name in REQUIRED if name not in raw.columns]
     if missing:
-        raise TableParseError(f"not a PanSTARRS detection table: columns {missing} missing (got {list(raw.columns)[:8]})")
+        raise TableParseError(
+            f"not a PanSTARRS detection table: columns {missing} missing (got {list(raw.columns)[:8]})"
+        )
     if len(raw) == 0:
         return conform(empty_table())
     return _to_schema(raw, target, snr_threshold)
@@ -82,9 +92,18 @@ def _to_schema(raw: pd.DataFrame, target: str, snr_threshold: float) -> pd.DataF
     err = raw["psfFluxErr"].to_numpy(dtype=float, na_value=np.nan) * JY_TO_UJY
     flags, good = flags_from_masks(_masks(raw, flux, err), len(raw))
     table = assemble(
-        raw, MAPPED, target=target, service=SERVICE, filters=_filters(raw),
-        mjd=tai_to_utc_mjd(raw["obsTime"].to_numpy(dtype=float)), time_ref="mid", flux=flux, flux_err=err,
-        photometry=flux_to_photometry(flux, err, snr_threshold), flags=flags, good=good,
+        raw,
+        MAPPED,
+        target=target,
+        service=SERVICE,
+        filters=_filters(raw),
+        mjd=tai_to_utc_mjd(raw["obsTime"].to_numpy(dtype=float)),
+        time_ref="mid",
+        flux=flux,
+        flux_err=err,
+        photometry=flux_to_photometry(flux, err, snr_threshold),
+        flags=flags,
+        good=good,
         exposure_id=raw["detectID"].astype(str).to_numpy(dtype=object),
     )
     table["raw_obsTime_tai"] = raw["obsTime"].to_numpy(dtype=float)

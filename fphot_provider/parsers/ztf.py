@@ -26,13 +26,23 @@ MAPPED = frozenset({"jd", "filter", "pid", "forcediffimflux", "forcediffimfluxun
 # Fields a failed batch epoch fills with -99999 (the single service writes null instead).
 FAILED_SENTINEL = -99999.0
 SENTINEL_FIELDS = (
-    "forcediffimflux", "forcediffimfluxunc", "forcediffimsnr", "forcediffimchisq",
-    "forcediffimfluxap", "forcediffimfluxuncap", "forcediffimsnrap", "aperturecorr",
+    "forcediffimflux",
+    "forcediffimfluxunc",
+    "forcediffimsnr",
+    "forcediffimchisq",
+    "forcediffimfluxap",
+    "forcediffimfluxuncap",
+    "forcediffimsnrap",
+    "aperturecorr",
 )
 # procstatus code -> flag name; 57 (no reference source within 5") is normal for a new transient.
 PROCSTATUS_FLAGS = {
-    56: "bad_pixels", 57: "no_ref_source", 58: "no_ref_psf_catalog", 59: "suspect_uncertainty",
-    60: "bad_psf", 61: "off_image",
+    56: "bad_pixels",
+    57: "no_ref_source",
+    58: "no_ref_psf_catalog",
+    59: "suspect_uncertainty",
+    60: "bad_psf",
+    61: "off_image",
 }
 INFORMATIONAL = frozenset({"no_ref_source", "baseline_unavailable"})
 BASELINE_MIN_EPOCHS = 5
@@ -88,8 +98,15 @@ def _read_rows(text: str, header_at: int, names: list[str]) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             raw = pd.read_csv(
-                io.StringIO(text), sep=r"\s+", header=None, names=names, skiprows=header_at + 1, comment="#",
-                na_values=["null"], keep_default_na=False, index_col=False,
+                io.StringIO(text),
+                sep=r"\s+",
+                header=None,
+                names=names,
+                skiprows=header_at + 1,
+                comment="#",
+                na_values=["null"],
+                keep_default_na=False,
+                index_col=False,
                 dtype={"procstatus": object, "filter": object, "pid": "Int64"},
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError, TypeError) as err:
@@ -170,9 +187,19 @@ def _to_schema(raw, target, snr_threshold, limit_sigma, baseline) -> pd.DataFram
     flux, err = flux_dn * to_ujy, err_dn * to_ujy
     flags, good = flags_from_masks(masks, len(raw), informational=INFORMATIONAL)
     table = assemble(
-        raw, MAPPED, target=target, service=SERVICE, filters=_filters(raw), mjd=_col(raw, "jd") - JD_MINUS_MJD,
-        time_ref="start", flux=flux, flux_err=err, photometry=flux_to_photometry(flux, err, snr_threshold, limit_sigma),
-        flags=flags, good=good, exposure_id=raw["pid"].astype(str).to_numpy(dtype=object),
+        raw,
+        MAPPED,
+        target=target,
+        service=SERVICE,
+        filters=_filters(raw),
+        mjd=_col(raw, "jd") - JD_MINUS_MJD,
+        time_ref="start",
+        flux=flux,
+        flux_err=err,
+        photometry=flux_to_photometry(flux, err, snr_threshold, limit_sigma),
+        flags=flags,
+        good=good,
+        exposure_id=raw["pid"].astype(str).to_numpy(dtype=object),
     )
     if baseline is not None:
         table["raw_baseline_dn"] = baseline[0]

@@ -12,7 +12,6 @@ from fphot_provider.triggers.atlas import AtlasJobTrigger
 from fphot_provider.wire.atlas import AtlasTask
 
 
-
 class AtlasJobSensor(RemoteJobSensor):
     """Succeed when the ATLAS task at ``task_url`` has finished; return its state.
 

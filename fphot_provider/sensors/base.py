@@ -54,8 +54,11 @@ class RemoteJobSensor(BaseSensorOperator):
 
     def trigger_timing(self) -> dict[str, float]:
         """Polling kwargs every trigger takes, from the sensor's own settings."""
-        return {"poll_interval": float(self.poke_interval), "max_poll_interval": self.max_poll_interval,
-                "deadline": time.time() + float(self.timeout)}
+        return {
+            "poll_interval": float(self.poke_interval),
+            "max_poll_interval": self.max_poll_interval,
+            "deadline": time.time() + float(self.timeout),
+        }
 
     @fails_fast
     def poke(self, context: Context) -> PokeReturnValue:

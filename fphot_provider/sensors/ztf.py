@@ -13,7 +13,6 @@ from fphot_provider.triggers.ztf import ZtfJobTrigger
 from fphot_provider.wire import ztf as wire
 
 
-
 class ZtfJobSensor(RemoteJobSensor):
     """Succeed when the ZTF request (by id, or by position and JD window) has finished.
 
@@ -50,8 +49,13 @@ class ZtfJobSensor(RemoteJobSensor):
         self.ztf_conn_id = ztf_conn_id
 
     def _where(self) -> dict[str, Any]:
-        return {"ra": wire.round6(self.ra), "dec": wire.round6(self.dec), "jd_start": wire.round6(self.jd_start),
-                "jd_end": wire.round6(self.jd_end), "req_id": int(self.req_id) if self.req_id else None}
+        return {
+            "ra": wire.round6(self.ra),
+            "dec": wire.round6(self.dec),
+            "jd_start": wire.round6(self.jd_start),
+            "jd_end": wire.round6(self.jd_end),
+            "req_id": int(self.req_id) if self.req_id else None,
+        }
 
     def trigger(self) -> ZtfJobTrigger:
         timing = self.trigger_timing()
@@ -68,5 +72,7 @@ class ZtfJobSensor(RemoteJobSensor):
     def state(self) -> dict[str, Any] | None:
         where = self._where()
         rows = ZtfHook(self.ztf_conn_id).get_requests(batch=self.batch)
-        row = wire.match_request(rows, where["ra"], where["dec"], where["jd_start"], where["jd_end"], req_id=where["req_id"])
+        row = wire.match_request(
+            rows, where["ra"], where["dec"], where["jd_start"], where["jd_end"], req_id=where["req_id"]
+        )
         return {"request": asdict(row)} if row is not None and row.is_terminal else None

@@ -1,7 +1,8 @@
 """Sinks by name: ``file`` (Parquet/CSV, the default), ``sql`` (SQLite/PostgreSQL), ``tom`` (TOM Toolkit).
 
 Chosen in one place, from a spec string: ``kind`` or ``kind:option=value,option=value`` (e.g.
-``file:format=csv``, ``file:root=/data/fphot``, ``sql:conn_id=fphot_db,table=photometry``). Classes are imported lazily, so an optional sink's dependencies
+``file:format=csv``, ``file:root=/data/fphot``, ``sql:conn_id=fphot_db,table=photometry``).
+Classes are imported lazily, so an optional sink's dependencies
 are only needed when it is used.
 """
 

@@ -63,7 +63,9 @@ class FileSink(Sink):
         try:
             if self.format == "parquet":
                 return conform(pd.read_parquet(path))
-            return conform(pd.read_csv(path, dtype={k: v for k, v in SCHEMA.items() if v == "string"}, keep_default_na=True))
+            return conform(
+                pd.read_csv(path, dtype={k: v for k, v in SCHEMA.items() if v == "string"}, keep_default_na=True)
+            )
         except (OSError, ValueError) as err:
             raise SinkError(f"cannot read {path}: {err}") from err
 

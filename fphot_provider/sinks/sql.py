@@ -54,7 +54,9 @@ class SqlSink(Sink):
     :param root: the data root for the embedded SQLite file.
     """
 
-    def __init__(self, conn_id: str | None = None, table: str = "fphot_photometry", root: str | Path | None = None) -> None:
+    def __init__(
+        self, conn_id: str | None = None, table: str = "fphot_photometry", root: str | Path | None = None
+    ) -> None:
         if not _IDENTIFIER.match(table):
             raise ConfigurationError(f"sink: table name {table!r} must match {_IDENTIFIER.pattern}")
         self.conn_id = conn_id
@@ -175,13 +177,18 @@ class SqlSink(Sink):
         with closing(connection):
             self._ensure_table(connection, dialect)
             cursor = connection.cursor()
-            cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE target = {mark} ORDER BY mjd, service, exposure_id", (target,))
+            cursor.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE target = {mark} "
+                "ORDER BY mjd, service, exposure_id",
+                (target,),
+            )
             rows = cursor.fetchall()
             if dialect == "postgresql":
                 connection.commit()
         if not rows:
             return conform(empty_table())
         return from_rows(pd.DataFrame(rows, columns=COLUMNS))
+
 
 def copy_payload(frame: pd.DataFrame) -> io.BytesIO:
     """The rows as CSV for COPY, written by Arrow's C++ writer (5-8x faster than pandas').
@@ -207,15 +214,18 @@ def _same_key(table: str, other: str) -> str:
 def _differs(table: str, other: str, dialect: str) -> str:
     values = [c for c in COLUMNS if c not in KEY]
     if dialect == "postgresql":
-        return f"({', '.join(f'{table}.{c}' for c in values)}) IS DISTINCT FROM ({', '.join(f'{other}.{c}' for c in values)})"
+        left, right = ", ".join(f"{table}.{c}" for c in values), ", ".join(f"{other}.{c}" for c in values)
+        return f"({left}) IS DISTINCT FROM ({right})"
     return "(" + " OR ".join(f"{table}.{c} IS NOT {other}.{c}" for c in values) + ")"
 
 
 def insert_new_sql(table: str, stage: str) -> str:
     """Insert the staged rows whose key the table does not have yet."""
     names = ", ".join(COLUMNS)
-    return (f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {_same_key(table, 's')})")
+    return (
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {_same_key(table, 's')})"
+    )
 
 
 def update_changed_sql(table: str, stage: str, dialect: str) -> str:
@@ -228,16 +238,20 @@ def upsert_sql(table: str, stage: str, dialect: str) -> str:
     """One statement: INSERT from staging; on a key conflict, update only where a value differs."""
     names = ", ".join(COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in KEY)
-    return (f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} WHERE true "
-            f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates} WHERE {_differs(table, 'excluded', dialect)}")
+    return (
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} WHERE true "
+        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates} WHERE {_differs(table, 'excluded', dialect)}"
+    )
 
 
 def to_rows(table: pd.DataFrame) -> pd.DataFrame:
     """Schema columns as plain values, plus the raw columns as one JSON object per row."""
-    frame = pd.DataFrame({name: table[name].astype(object) if SCHEMA[name] == "category" else table[name] for name in SCHEMA})
+    frame = pd.DataFrame(
+        {name: table[name].astype(object) if SCHEMA[name] == "category" else table[name] for name in SCHEMA}
+    )
     raw_columns = [c for c in table.columns if c.startswith(RAW_PREFIX)]
     if raw_columns:
-        lines = table[raw_columns].rename(columns=lambda c: c[len(RAW_PREFIX):]).to_json(orient="records", lines=True)
+        lines = table[raw_columns].rename(columns=lambda c: c[len(RAW_PREFIX) :]).to_json(orient="records", lines=True)
         frame["raw"] = lines.splitlines()
     else:
         frame["raw"] = None

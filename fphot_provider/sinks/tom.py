@@ -27,8 +27,14 @@ from fphot_provider.hooks.tom import TomHook
 from fphot_provider.photometry import KEY, conform, empty_table
 from fphot_provider.sinks.base import Sink, WriteResult, compare, option_flag
 from fphot_provider.wire.tom import (
-    TABLE_TYPE, batch_prefix, content_id, datums, distinct_points, extra_data,
+    TABLE_TYPE,
+    batch_prefix,
+    content_id,
+    datums,
+    distinct_points,
+    extra_data,
 )
+
 
 class TomSink(Sink):
     """Write photometry into a TOM through its REST API.
@@ -41,8 +47,14 @@ class TomSink(Sink):
     :param root: unused (the TOM keeps the files); accepted like every sink's option.
     """
 
-    def __init__(self, conn_id: str = "fphot_tom", create_targets: bool | str = False,
-                 include_flagged: bool | str = False, workers: int | str = 4, root: Any = None) -> None:
+    def __init__(
+        self,
+        conn_id: str = "fphot_tom",
+        create_targets: bool | str = False,
+        include_flagged: bool | str = False,
+        workers: int | str = 4,
+        root: Any = None,
+    ) -> None:
         self.hook = TomHook(conn_id)
         self.create_targets = option_flag("create_targets", create_targets)
         self.include_flagged = option_flag("include_flagged", include_flagged)
@@ -87,8 +99,9 @@ class TomSink(Sink):
         content = path.read_bytes()
         self._upload(target, content_id(target["id"], service, "raw", content), product_type, path.name, content)
 
-    def _upload(self, target: dict[str, Any], product_id: str, product_type: str, filename: str, content: bytes,
-                extra: str = "") -> dict[str, Any]:
+    def _upload(
+        self, target: dict[str, Any], product_id: str, product_type: str, filename: str, content: bytes, extra: str = ""
+    ) -> dict[str, Any]:
         """Upload a file once; refuse a type the TOM reduces itself (its points would be drawn twice)."""
         product, new = self.hook.upload(target["id"], product_id, product_type, filename, content, extra)
         if new and self.hook.count_points(data_product__id=product["id"]):
@@ -117,8 +130,12 @@ class TomSink(Sink):
         content = _parquet(rows)
         points = datums(rows, target["id"], None, self.include_flagged)
         product = self._upload(
-            target, content_id(target["id"], service, "batch", content), TABLE_TYPE,
-            f"fphot_{service}_{len(rows)}_rows.parquet", content, extra_data(service, len(rows), distinct_points(points)),
+            target,
+            content_id(target["id"], service, "batch", content),
+            TABLE_TYPE,
+            f"fphot_{service}_{len(rows)}_rows.parquet",
+            content,
+            extra_data(service, len(rows), distinct_points(points)),
         )
         self._post(product, [{**point, "data_product": product["id"]} for point in points])
 
@@ -149,8 +166,11 @@ class TomSink(Sink):
     # --- reading -------------------------------------------------------------------------------
     def _batches(self, target: dict[str, Any], service: str | None = None) -> list[Batch]:
         prefix = batch_prefix(target["id"], service)
-        found = [p for p in self.hook.products(target) if p["data_product_type"] == TABLE_TYPE
-                 and (p["product_id"] or "").startswith(prefix)]
+        found = [
+            p
+            for p in self.hook.products(target)
+            if p["data_product_type"] == TABLE_TYPE and (p["product_id"] or "").startswith(prefix)
+        ]
         return [Batch(p, _read_parquet(self.hook.download(p))) for p in found]
 
     def read(self, target: str) -> pd.DataFrame:

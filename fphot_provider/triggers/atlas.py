@@ -47,7 +47,9 @@ class AtlasBatchJobTrigger(PollingJobTrigger):
     :param task_urls: the batch's task URLs, in submission order.
     """
 
-    def __init__(self, *, task_urls: list[str], atlas_conn_id: str = AtlasHook.default_conn_name, **kwargs: Any) -> None:
+    def __init__(
+        self, *, task_urls: list[str], atlas_conn_id: str = AtlasHook.default_conn_name, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.task_urls = list(task_urls)
         self.atlas_conn_id = atlas_conn_id

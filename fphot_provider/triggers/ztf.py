@@ -50,8 +50,14 @@ class ZtfJobTrigger(PollingJobTrigger):
 
     def job_fields(self) -> dict[str, Any]:
         return {
-            "ra": self.ra, "dec": self.dec, "jd_start": self.jd_start, "jd_end": self.jd_end,
-            "req_id": self.req_id, "exclude": self.exclude, "batch": self.batch, "ztf_conn_id": self.ztf_conn_id,
+            "ra": self.ra,
+            "dec": self.dec,
+            "jd_start": self.jd_start,
+            "jd_end": self.jd_end,
+            "req_id": self.req_id,
+            "exclude": self.exclude,
+            "batch": self.batch,
+            "ztf_conn_id": self.ztf_conn_id,
         }
 
     async def poll(self) -> dict[str, Any] | None:

@@ -133,9 +133,7 @@ def submit_request(
 ) -> HttpRequest:
     """Build ``POST /queue/`` for one position."""
     data = {"ra": repr(target.ra), "dec": repr(target.dec), **_query_fields(window, use_reduced, comment)}
-    return HttpRequest(
-        "POST", f"{base(base_url)}/queue/", data=data, headers=auth_headers(token), idempotent=False
-    )
+    return HttpRequest("POST", f"{base(base_url)}/queue/", data=data, headers=auth_headers(token), idempotent=False)
 
 
 def batch_submit_request(
@@ -152,9 +150,7 @@ def batch_submit_request(
         raise InvalidQueryError("targets", f"a batch holds 1 to {MAX_BATCH} positions, got {len(targets)}")
     radeclist = "\n".join(f"{t.ra!r} {t.dec!r}" for t in targets)
     data = {"radeclist": radeclist, **_query_fields(window, use_reduced, comment)}
-    return HttpRequest(
-        "POST", f"{base(base_url)}/queue/", data=data, headers=auth_headers(token), idempotent=False
-    )
+    return HttpRequest("POST", f"{base(base_url)}/queue/", data=data, headers=auth_headers(token), idempotent=False)
 
 
 def task_request(task_url: str, token: str, method: str = "GET") -> HttpRequest:

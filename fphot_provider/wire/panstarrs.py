@@ -27,8 +27,18 @@ DEFAULT_PAGE_SIZE = 50000
 MAX_RADIUS_DEG = 0.5
 OBJECT_COLUMNS = ("objID", "raMean", "decMean", "nDetections")
 DETECTION_COLUMNS = (
-    "objID", "detectID", "filterID", "obsTime", "ra", "dec", "psfFlux", "psfFluxErr",
-    "psfQfPerfect", "infoFlag", "infoFlag2", "infoFlag3",
+    "objID",
+    "detectID",
+    "filterID",
+    "obsTime",
+    "ra",
+    "dec",
+    "psfFlux",
+    "psfFluxErr",
+    "psfQfPerfect",
+    "infoFlag",
+    "infoFlag2",
+    "infoFlag3",
 )
 
 
@@ -66,7 +76,9 @@ def check_response(response: HttpResponse, what: str) -> str:
     if response.status in (401, 403):
         raise LoginError(f"MAST refused the token ({what}): HTTP {response.status}", status=response.status)
     if not response.ok:
-        raise RemoteServiceError(f"MAST {what} failed with HTTP {response.status}: {response.text[:200]}", status=response.status)
+        raise RemoteServiceError(
+            f"MAST {what} failed with HTTP {response.status}: {response.text[:200]}", status=response.status
+        )
     return response.text
 
 

@@ -58,7 +58,9 @@ def plotted(rows: pd.DataFrame, include_flagged: bool = False) -> pd.DataFrame:
     return rows[drawable & (rows["good"] | include_flagged)]
 
 
-def datums(rows: pd.DataFrame, target_id: int, product_pk: int | None, include_flagged: bool = False) -> list[dict[str, Any]]:
+def datums(
+    rows: pd.DataFrame, target_id: int, product_pk: int | None, include_flagged: bool = False
+) -> list[dict[str, Any]]:
     """The reduced datums of ``rows`` (one service): the fields TOM's processors produce.
 
     ``reduction_version`` names the service, so two services' points at one epoch stay apart;
@@ -68,24 +70,40 @@ def datums(rows: pd.DataFrame, target_id: int, product_pk: int | None, include_f
     out = []
     for row, stamp in zip(rows.itertuples(index=False), timestamps(rows["mjd"]), strict=True):
         source_name, telescope = SOURCES.get(str(row.service), (str(row.service), str(row.service)))
-        value: dict[str, Any] = {"filter": str(row.filter), "telescope": telescope, "reduction_version": f"fphot-{row.service}"}
+        value: dict[str, Any] = {
+            "filter": str(row.filter),
+            "telescope": telescope,
+            "reduction_version": f"fphot-{row.service}",
+        }
         if row.detected:
             value.update(magnitude=float(row.mag), error=_number(row.mag_err))
         else:
             value["limit"] = float(row.limit_mag)
         value.update(flux_ujy=_number(row.flux_ujy), flux_err_ujy=_number(row.flux_err_ujy), flags=str(row.flags))
-        out.append({
-            "target": target_id, "data_product": product_pk, "data_type": "photometry", "timestamp": stamp,
-            "source_name": source_name, "source_location": f"fphot:{row.service}:{row.exposure_id}"[:200],
-            "value": value,
-        })
+        out.append(
+            {
+                "target": target_id,
+                "data_product": product_pk,
+                "data_type": "photometry",
+                "timestamp": stamp,
+                "source_name": source_name,
+                "source_location": f"fphot:{row.service}:{row.exposure_id}"[:200],
+                "value": value,
+            }
+        )
     return out
 
 
 def distinct_points(batch: list[dict[str, Any]]) -> int:
     """How many points TOM keeps of ``batch``: it folds points equal on its unique key."""
     keys = {
-        (d["timestamp"], d["value"]["filter"], d["value"].get("magnitude"), d["value"].get("limit"), d["value"]["reduction_version"])
+        (
+            d["timestamp"],
+            d["value"]["filter"],
+            d["value"].get("magnitude"),
+            d["value"].get("limit"),
+            d["value"]["reduction_version"],
+        )
         for d in batch
     }
     return len(keys)

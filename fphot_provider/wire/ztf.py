@@ -224,13 +224,17 @@ def check_page(response: HttpResponse, what: str) -> str:
     """Return the page text, or raise the exception that fits the answer."""
     text = response.text
     if response.status in (401, 403):
-        raise LoginError(f"ZTF service refused the credentials ({what}): HTTP {response.status}", status=response.status)
+        raise LoginError(
+            f"ZTF service refused the credentials ({what}): HTTP {response.status}", status=response.status
+        )
     if _BUSY.search(text):
         raise ServiceThrottledError(f"ZTF {what}: database is busy", wait_seconds=BUSY_WAIT, status=response.status)
     if _PENDING_CAP.search(text) and what == "submit":
         raise QueueFullError(f"ZTF will not take more requests now: {_snippet(text)}", status=response.status)
     if not response.ok and not (what == "status" and _NO_RECORDS.search(text)):
-        raise RemoteServiceError(f"ZTF {what} failed with HTTP {response.status}: {_snippet(text)}", status=response.status)
+        raise RemoteServiceError(
+            f"ZTF {what} failed with HTTP {response.status}: {_snippet(text)}", status=response.status
+        )
     return text
 
 
@@ -243,7 +247,7 @@ def read_submission(response: HttpResponse) -> dict[str, float]:
     rows = html_rows(check_page(response, "submit"))
     if len(rows) < 2 or "ra" not in rows[0]:
         raise RemoteServiceError(f"ZTF submission answer has no echo table: {_snippet(response.text)}")
-    echo = dict(zip(rows[0], rows[1]))
+    echo = dict(zip(rows[0], rows[1], strict=False))  # a short echo row is refused below
     try:
         return {key: float(echo[key]) for key in ("ra", "dec", "jdstart", "jdend")}
     except (KeyError, ValueError):
@@ -259,7 +263,7 @@ def read_status(response: HttpResponse) -> list[ZtfRequest]:
     if not rows or "reqId" not in rows[0]:
         raise RemoteServiceError(f"ZTF status page has no request table: {_snippet(text)}")
     header = rows[0]
-    return [_request_row(dict(zip(header, cells))) for cells in rows[1:] if len(cells) == len(header)]
+    return [_request_row(dict(zip(header, cells, strict=True))) for cells in rows[1:] if len(cells) == len(header)]
 
 
 def _opt(value: str | None) -> str | None:

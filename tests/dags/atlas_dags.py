@@ -31,7 +31,9 @@ with DAG(
     params={"task_url": Param("", type="string")},
     render_template_as_native_obj=True,
 ) as sensor_dag:
-    AtlasJobSensor(task_id="wait", deferrable=True, task_url="{{ params.task_url }}", poke_interval=0.2, max_poll_interval=0.5)
+    AtlasJobSensor(
+        task_id="wait", deferrable=True, task_url="{{ params.task_url }}", poke_interval=0.2, max_poll_interval=0.5
+    )
 
 with DAG(
     dag_id="fphot_test_panstarrs",
@@ -53,7 +55,13 @@ for dag_id, deferrable in (("fphot_test_atlas_batch", True), ("fphot_test_atlas_
     ) as batch_dag:
         from fphot_provider.operators.atlas_batch import AtlasBatchForcedPhotometryOperator
 
-        AtlasBatchForcedPhotometryOperator(task_id="fetch", deferrable=deferrable, targets="{{ params.targets }}",
-                                           mjd_min="{{ params.mjd_min }}", mjd_max="{{ params.mjd_max }}",
-                                           poll_interval=0.2, max_poll_interval=0.5)
+        AtlasBatchForcedPhotometryOperator(
+            task_id="fetch",
+            deferrable=deferrable,
+            targets="{{ params.targets }}",
+            mjd_min="{{ params.mjd_min }}",
+            mjd_max="{{ params.mjd_max }}",
+            poll_interval=0.2,
+            max_poll_interval=0.5,
+        )
     globals()[dag_id] = batch_dag

@@ -17,17 +17,31 @@ PARAMS = {
 QUERY = {name: f"{{{{ params.{name} }}}}" for name in PARAMS}
 
 with DAG(dag_id="fphot_test_ztf", schedule=None, params=PARAMS, render_template_as_native_obj=True) as dag:
-    fetch = ZtfForcedPhotometryOperator(task_id="fetch", deferrable=True, poll_interval=0.2, max_poll_interval=0.5, **QUERY)
+    fetch = ZtfForcedPhotometryOperator(
+        task_id="fetch", deferrable=True, poll_interval=0.2, max_poll_interval=0.5, **QUERY
+    )
     PhotometryProcessorOperator(task_id="process", product=fetch.output)
 
 with DAG(
     dag_id="fphot_test_ztf_sensor",
     schedule=None,
-    params={"ra": Param(0.0, type="number"), "dec": Param(0.0, type="number"),
-            "jd_start": Param(0.0, type="number"), "jd_end": Param(0.0, type="number")},
+    params={
+        "ra": Param(0.0, type="number"),
+        "dec": Param(0.0, type="number"),
+        "jd_start": Param(0.0, type="number"),
+        "jd_end": Param(0.0, type="number"),
+    },
     render_template_as_native_obj=True,
 ) as sensor_dag:
     from fphot_provider.sensors.ztf import ZtfJobSensor
 
-    ZtfJobSensor(task_id="wait", deferrable=True, ra="{{ params.ra }}", dec="{{ params.dec }}", jd_start="{{ params.jd_start }}",
-                 jd_end="{{ params.jd_end }}", poke_interval=0.2, max_poll_interval=0.5)
+    ZtfJobSensor(
+        task_id="wait",
+        deferrable=True,
+        ra="{{ params.ra }}",
+        dec="{{ params.dec }}",
+        jd_start="{{ params.jd_start }}",
+        jd_end="{{ params.jd_end }}",
+        poke_interval=0.2,
+        max_poll_interval=0.5,
+    )

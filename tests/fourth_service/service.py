@@ -24,7 +24,12 @@ COLUMNS = ("obs_id", "mjd", "band", "flux_ujy", "flux_err_ujy")
 
 # 1. the wire, purely
 def light_curve_request(base_url: str, key: str, target: Target, window: QueryWindow) -> HttpRequest:
-    params = {"ra": repr(target.ra), "dec": repr(target.dec), "mjd_min": repr(window.mjd_min), "mjd_max": repr(window.mjd_max)}
+    params = {
+        "ra": repr(target.ra),
+        "dec": repr(target.dec),
+        "mjd_min": repr(window.mjd_min),
+        "mjd_max": repr(window.mjd_max),
+    }
     return HttpRequest("GET", f"{base_url}/lc.csv", params=params, headers={"X-Api-Key": key})
 
 
@@ -79,9 +84,20 @@ def parse_example(text: str, *, target: str, snr_threshold: float = 3.0) -> pd.D
         return conform(empty_table())
     flux, err = raw["flux_ujy"].to_numpy(float), raw["flux_err_ujy"].to_numpy(float)
     flags, good = flags_from_masks({"no_measurement": ~(err > 0)}, len(raw))
-    return conform(assemble(
-        raw, frozenset(COLUMNS), target=target, service="example", filters=pd.Categorical("EX." + raw["band"]),
-        mjd=raw["mjd"].to_numpy(float), time_ref="mid", flux=flux, flux_err=err,
-        photometry=flux_to_photometry(flux, err, snr_threshold), flags=flags, good=good,
-        exposure_id=raw["obs_id"].to_numpy(dtype=object),
-    ))
+    return conform(
+        assemble(
+            raw,
+            frozenset(COLUMNS),
+            target=target,
+            service="example",
+            filters=pd.Categorical("EX." + raw["band"]),
+            mjd=raw["mjd"].to_numpy(float),
+            time_ref="mid",
+            flux=flux,
+            flux_err=err,
+            photometry=flux_to_photometry(flux, err, snr_threshold),
+            flags=flags,
+            good=good,
+            exposure_id=raw["obs_id"].to_numpy(dtype=object),
+        )
+    )

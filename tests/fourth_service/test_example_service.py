@@ -16,11 +16,15 @@ from tests.fourth_service.service import ExampleHook
 @pytest.fixture
 def example_service(monkeypatch: pytest.MonkeyPatch):
     with EmulatorServer(emulator.create_app()) as server:
-        monkeypatch.setenv("AIRFLOW_CONN_EXAMPLE_DEFAULT",
-                           json.dumps({"conn_type": "http", "host": server.url, "password": emulator.KEY}))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_EXAMPLE_DEFAULT",
+            json.dumps({"conn_type": "http", "host": server.url, "password": emulator.KEY}),
+        )
         # step 4: registered by configuration, the package untouched
-        monkeypatch.setenv("AIRFLOW__FPHOT__PROCESSORS",
-                           json.dumps({"example_photometry": "tests.fourth_service.service:parse_example"}))
+        monkeypatch.setenv(
+            "AIRFLOW__FPHOT__PROCESSORS",
+            json.dumps({"example_photometry": "tests.fourth_service.service:parse_example"}),
+        )
         yield server
 
 

@@ -62,7 +62,9 @@ def test_submit_status_download_delete(atlas_emulator: AtlasEmulator) -> None:
 
 
 def test_login_password_exchanged_once_for_a_token(atlas_emulator: AtlasEmulator, monkeypatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT", atlas_emulator.connection(login="demo", password="demo-password"))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT", atlas_emulator.connection(login="demo", password="demo-password")
+    )
     hook = AtlasHook()
     hook.submit(TARGET, WINDOW)
     hook.submit(TARGET, WINDOW)
@@ -72,8 +74,11 @@ def test_login_password_exchanged_once_for_a_token(atlas_emulator: AtlasEmulator
 
 @pytest.mark.parametrize(
     ("conn", "message"),
-    [({"password": "wrong"}, "Invalid token"), ({"login": "demo", "password": "nope"}, "Unable to log in"),
-     ({"password": None}, "no password")],
+    [
+        ({"password": "wrong"}, "Invalid token"),
+        ({"login": "demo", "password": "nope"}, "Unable to log in"),
+        ({"password": None}, "no password"),
+    ],
 )
 def test_bad_credentials_fail_clearly(atlas_emulator: AtlasEmulator, monkeypatch, conn, message) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT", atlas_emulator.connection(**conn))
@@ -161,7 +166,9 @@ def test_task_list_scan_works_in_either_order() -> None:
     from fphot_provider.wire.atlas import AtlasTask, TaskListScan
 
     def page(*ids: int) -> list[AtlasTask]:
-        return [AtlasTask(url=f"{BASE}/queue/{i}/", id=i, status="queued", error_msg=None, result_url=None) for i in ids]
+        return [
+            AtlasTask(url=f"{BASE}/queue/{i}/", id=i, status="queued", error_msg=None, result_url=None) for i in ids
+        ]
 
     urls = [f"{BASE}/queue/{i}/" for i in (5, 6)]
     newest_first = TaskListScan(urls)
@@ -219,7 +226,11 @@ def test_connection_form_is_declared_in_provider_info() -> None:
 
 def test_form_prefixed_extras_are_read(atlas_emulator: AtlasEmulator, monkeypatch) -> None:
     """Extras saved by the Connection form may carry the legacy ``extra__<type>__`` prefix."""
-    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT", atlas_emulator.connection(
-        extra={"extra__fphot_atlas__timeout": 7, "extra__fphot_atlas__max_attempts": 2, "backoff_seconds": ""}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT",
+        atlas_emulator.connection(
+            extra={"extra__fphot_atlas__timeout": 7, "extra__fphot_atlas__max_attempts": 2, "backoff_seconds": ""}
+        ),
+    )
     hook = AtlasHook()
     assert hook.timeout == 7.0 and hook.retry.max_attempts == 2 and hook.retry.backoff_seconds == 1.0

@@ -52,8 +52,11 @@ def test_no_requests_is_an_empty_table(ztf_emulator: ZtfEmulator) -> None:
 
 @pytest.mark.parametrize(
     ("conn", "message"),
-    [({"password": "wrong"}, "HTTP 403"), ({"login": None}, "needs login"),
-     ({"extra": {"service_password": "nope"}}, "HTTP 401")],
+    [
+        ({"password": "wrong"}, "HTTP 403"),
+        ({"login": None}, "needs login"),
+        ({"extra": {"service_password": "nope"}}, "HTTP 401"),
+    ],
 )
 def test_bad_credentials(ztf_emulator: ZtfEmulator, monkeypatch, conn, message) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ZTF_DEFAULT", ztf_emulator.connection(**conn))

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from tests.servers import Postgres
 
 
-
 class AirflowCluster:
     """Start and stop a small Airflow deployment; talk to it through its REST API."""
 
@@ -79,15 +78,23 @@ class AirflowCluster:
         return self
 
     def _airflow(self, *args: str) -> None:
-        subprocess.run([sys.executable, "-m", "airflow", *args], env=self.env, check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "-m", "airflow", *args], env=self.env, check=True, capture_output=True, timeout=300
+        )
 
     def _spawn(self, *args: str) -> None:
         log = open(self.home / f"{args[0]}-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed in stop()
         self._log_files.append(log)
         self._args.append(args)
-        self.procs.append(subprocess.Popen([sys.executable, "-m", "airflow", *args], env=self.env,
-                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        self.procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "airflow", *args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
 
     def _api_up(self) -> bool:
         try:
@@ -97,7 +104,7 @@ class AirflowCluster:
 
     def kill(self, component: str) -> None:
         """SIGKILL a component (as a crash would), leaving its state in the DB."""
-        for proc, args in zip(self.procs, self._args):
+        for proc, args in zip(self.procs, self._args, strict=True):
             if args[0] == component and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=30)

@@ -21,8 +21,16 @@ pytestmark = pytest.mark.integration
 
 def emulator_events(server: EmulatorServer) -> list[tuple[str, int]]:
     return list(server.app[EVENTS_KEY])
-CONF = {"target_name": "SN 2023ixf", "ra": 210.910674, "dec": 54.3117, "mjd_min": 60070, "mjd_max": 60200,
-        "services": ["atlas"]}
+
+
+CONF = {
+    "target_name": "SN 2023ixf",
+    "ra": 210.910674,
+    "dec": 54.3117,
+    "mjd_min": 60070,
+    "mjd_max": 60200,
+    "services": ["atlas"],
+}
 
 
 @pytest.mark.parametrize(
@@ -42,19 +50,26 @@ def test_deferred_run_on_real_components(executor: str, components: list[str], p
         conn = json.dumps({"conn_type": "fphot_atlas", "host": emulator.url, "password": "demo-token"})
         cluster = AirflowCluster(executor, {"AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT": conn, **extra}, postgres=postgres)
         if executor == "CeleryExecutor":
-            cluster.env["AIRFLOW__CELERY__RESULT_BACKEND"] = "db+" + cluster.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "")
+            cluster.env["AIRFLOW__CELERY__RESULT_BACKEND"] = "db+" + cluster.env[
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
+            ].replace("+psycopg2", "")
         try:
             cluster.start(*components)
             run_id = cluster.trigger("fphot_target", CONF)
-            wait_until(lambda: cluster.task_states("fphot_target", run_id).get("atlas.fetch") == "deferred",
-                       timeout=180, interval=1)
+            wait_until(
+                lambda: cluster.task_states("fphot_target", run_id).get("atlas.fetch") == "deferred",
+                timeout=180,
+                interval=1,
+            )
             assert atlas.state_of(emulator.app).tasks  # the job is queued at the (emulated) server
             pool = cluster.api("GET", "/pools/default_pool")
             assert pool["running_slots"] == 0 and pool["deferred_slots"] >= 1  # no worker slot held
             if executor == "LocalExecutor":  # a triggerer crash mid-wait: a new one resumes from the DB
                 cluster.kill("triggerer")
                 cluster.restart("triggerer")
-            wait_until(lambda: cluster.run_state("fphot_target", run_id) in ("success", "failed"), timeout=300, interval=2)
+            wait_until(
+                lambda: cluster.run_state("fphot_target", run_id) in ("success", "failed"), timeout=300, interval=2
+            )
             assert cluster.run_state("fphot_target", run_id) == "success", cluster.logs()
             stored = FileSink(cluster.home / "fphot").read("SN 2023ixf")
             assert len(stored) > 100

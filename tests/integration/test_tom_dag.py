@@ -10,7 +10,11 @@ from fphot_provider.sinks.tom import TomSink
 from fphot_provider.wire.tom import plotted
 
 CONF = {
-    "target_name": "SN 2023ixf", "ra": 210.910674, "dec": 54.311650, "mjd_min": 60000, "mjd_max": 60200,
+    "target_name": "SN 2023ixf",
+    "ra": 210.910674,
+    "dec": 54.311650,
+    "mjd_min": 60000,
+    "mjd_max": 60200,
     "sink": "tom:create_targets=true",
 }
 
@@ -22,7 +26,9 @@ def target_id(server, name: str) -> int:  # noqa: ANN001
 
 def listed(server, name: str = "SN 2023ixf") -> list[dict]:  # noqa: ANN001
     """The target's photometry as the TOM's API lists it."""
-    return server.api("/api/reduceddatums/", target__id=target_id(server, name), data_type="photometry", limit=100000)["results"]
+    return server.api("/api/reduceddatums/", target__id=target_id(server, name), data_type="photometry", limit=100000)[
+        "results"
+    ]
 
 
 def products_of(server, name: str = "SN 2023ixf") -> list[dict]:  # noqa: ANN001
@@ -47,9 +53,14 @@ def plotted_traces(server, target_id: int, chromium: str) -> dict[str, int]:  # 
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
         page.goto(f"{server.url}/targets/{target_id}/?tab=photometry")
-        page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(d => (d.data || []).some(t => t.name === 'ATLAS.o'))")
-        traces = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(d => (d.data || [])"
-                               ".map(t => [t.name, (t.y || []).filter(v => v !== null).length]))")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.js-plotly-plot')]"
+            ".some(d => (d.data || []).some(t => t.name === 'ATLAS.o'))"
+        )
+        traces = page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(d => (d.data || [])"
+            ".map(t => [t.name, (t.y || []).filter(v => v !== null).length]))"
+        )
         page.screenshot(path=str(ARTIFACTS / "tom-light-curve.png"))
         browser.close()
     return dict(traces)
@@ -57,8 +68,11 @@ def plotted_traces(server, target_id: int, chromium: str) -> dict[str, int]:  # 
 
 def returns(dr, task_suffix: str) -> list[dict]:  # noqa: ANN001
     """The return values of the ``*.process`` tasks of a run."""
-    return [ti.xcom_pull(task_ids=ti.task_id, map_indexes=ti.map_index) for ti in dr.get_task_instances()
-            if ti.task_id.endswith(task_suffix) and str(ti.state) == "success"]
+    return [
+        ti.xcom_pull(task_ids=ti.task_id, map_indexes=ti.map_index)
+        for ti in dr.get_task_instances()
+        if ti.task_id.endswith(task_suffix) and str(ti.state) == "success"
+    ]
 
 
 @pytest.mark.usefixtures("atlas_emulator", "ztf_emulator", "panstarrs_emulator")
@@ -110,8 +124,14 @@ def test_survey_monitor_updates_the_tom_night_by_night(run_dag, tom, tmp_path, m
     monkeypatch.setenv("FPHOT_TEST_NOTIFY_FILE", str(calls))
     path = tmp_path / "targets.csv"
     path.write_text("name,ra,dec\nSN 2023ixf monitor,210.910674,54.3117\nquiet,150.0,2.0\n")
-    conf = {"targets": f"csv:{path}", "sink": "tom:create_targets=true", "services": ["atlas", "ztf"],
-            "atlas_poll_seconds": 0.2, "ztf_poll_seconds": 0.2, "first_days": 60.0}
+    conf = {
+        "targets": f"csv:{path}",
+        "sink": "tom:create_targets=true",
+        "services": ["atlas", "ztf"],
+        "atlas_poll_seconds": 0.2,
+        "ztf_poll_seconds": 0.2,
+        "first_days": 60.0,
+    }
     counts = []
     for night in (pendulum.datetime(2023, 5, 10, tz="UTC"), pendulum.datetime(2023, 5, 25, tz="UTC")):
         state, tasks, dr = run_dag("fphot_survey_monitor", conf, logical_date=night)

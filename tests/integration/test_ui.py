@@ -17,8 +17,15 @@ from tests.helpers import wait_until
 from tests.integration.cluster import AirflowCluster
 
 pytestmark = pytest.mark.integration
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = REPO / "test-artifacts"
 
 
@@ -51,8 +58,15 @@ def test_trigger_form(tmp_path, postgres, chromium) -> None:  # noqa: ANN001
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
 
                 dialog = open_form(page, cluster.url)
-                fill(dialog, target_name="UI SN 2023ixf", ra="14:03:38.56", dec="+54:18:42.1", mjd_min="60070",
-                     mjd_max="60200", services="atlas")  # arrays: one value per line
+                fill(
+                    dialog,
+                    target_name="UI SN 2023ixf",
+                    ra="14:03:38.56",
+                    dec="+54:18:42.1",
+                    mjd_min="60070",
+                    mjd_max="60200",
+                    services="atlas",
+                )  # arrays: one value per line
                 page.screenshot(path=str(ARTIFACTS / "ui-trigger-form.png"), full_page=True)
                 with page.expect_response(lambda r: "/dagRuns" in r.url and r.request.method == "POST") as answer:
                     dialog.get_by_role("button", name="Trigger").last.click()
@@ -69,7 +83,9 @@ def test_trigger_form(tmp_path, postgres, chromium) -> None:  # noqa: ANN001
                 page.screenshot(path=str(ARTIFACTS / "ui-bad-dec-refused.png"), full_page=True)
                 browser.close()
 
-            wait_until(lambda: cluster.run_state("fphot_target", run_id) in ("success", "failed"), timeout=240, interval=2)
+            wait_until(
+                lambda: cluster.run_state("fphot_target", run_id) in ("success", "failed"), timeout=240, interval=2
+            )
             assert cluster.run_state("fphot_target", run_id) == "success"
             assert len(FileSink(cluster.home / "fphot").read("UI SN 2023ixf")) > 100
             runs = cluster.api("GET", "/dags/fphot_target/dagRuns")["dag_runs"]

@@ -47,6 +47,8 @@ def live_connection(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     """Point a default Connection at a real service: ``live_connection("atlas", {...})``."""
 
     def point(service: str, fields: dict) -> None:
-        monkeypatch.setenv(f"AIRFLOW_CONN_FPHOT_{service.upper()}_DEFAULT", json.dumps({"conn_type": f"fphot_{service}", **fields}))
+        monkeypatch.setenv(
+            f"AIRFLOW_CONN_FPHOT_{service.upper()}_DEFAULT", json.dumps({"conn_type": f"fphot_{service}", **fields})
+        )
 
     return point

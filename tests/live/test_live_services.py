@@ -47,7 +47,8 @@ def test_panstarrs_cone_and_detection_page(live_connection) -> None:
     cone = PanstarrsHook().cone("mean", ra, dec, 1 / 3600, columns=ps1_wire.OBJECT_COLUMNS, **{"nDetections.gt": "1"})
     assert obj_id in set(cone["objID"])
     _, pages = PanstarrsHook(page_size=50).query_pages(
-        "detection", {"objID": str(obj_id)}, columns=ps1_wire.DETECTION_COLUMNS)  # one page at most is read here
+        "detection", {"objID": str(obj_id)}, columns=ps1_wire.DETECTION_COLUMNS
+    )  # one page at most is read here
     table = parse_panstarrs(pages[0], target="live")
     assert len(table) > 0 and set(table["filter"]) <= {"PS1.g", "PS1.r", "PS1.i", "PS1.z", "PS1.y"}
     assert table["mjd"].between(55000, 57500).all()  # TAI midpoints of 2010-2015, converted to UTC
@@ -63,15 +64,23 @@ def test_atlas_one_target_a_few_nights(live_connection) -> None:
         assert done is not None, f"ATLAS task {task.url} not finished within 15 minutes"
         if not done.is_empty:
             table = parse_atlas(hook.download_result(done.result_url), target="live")
-            assert len(table) > 0 and set(table["filter"]) <= {"ATLAS.c", "ATLAS.o", "ATLAS.w", "ATLAS.r", "ATLAS.i", "ATLAS.H"}
+            assert len(table) > 0 and set(table["filter"]) <= {
+                "ATLAS.c",
+                "ATLAS.o",
+                "ATLAS.w",
+                "ATLAS.r",
+                "ATLAS.i",
+                "ATLAS.H",
+            }
     finally:
         hook.delete_task(task.url)
 
 
 def test_ztf_submit_find_on_its_page_download(live_connection) -> None:
     creds = need(ZTF_URL, "FPHOT_LIVE_ZTF_EMAIL", "FPHOT_LIVE_ZTF_USERPASS")
-    live_connection("ztf", {"host": ZTF_URL, "login": creds["FPHOT_LIVE_ZTF_EMAIL"],
-                            "password": creds["FPHOT_LIVE_ZTF_USERPASS"]})
+    live_connection(
+        "ztf", {"host": ZTF_URL, "login": creds["FPHOT_LIVE_ZTF_EMAIL"], "password": creds["FPHOT_LIVE_ZTF_USERPASS"]}
+    )
     hook = ZtfHook()
     window = QueryWindow.parse(60080, 60090)
     echo = hook.submit(SN2023IXF, window)

@@ -35,7 +35,9 @@ def test_fetch_and_process(run_dag, atlas_emulator: AtlasEmulator, data_dir: Pat
     assert events.index("DELETE delete") > events.index("GET result")
 
 
-def test_delete_happens_only_after_the_raw_file_is_stored(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+def test_delete_happens_only_after_the_raw_file_is_stored(
+    run_dag, atlas_emulator: AtlasEmulator, data_dir: Path
+) -> None:
     (data_dir / "raw").mkdir(parents=True)
     (data_dir / "raw" / "atlas").write_text("a file where the folder should be: storing fails")
     state, tasks, _ = run_dag("fphot_test_atlas", CONF)
@@ -80,7 +82,9 @@ def test_5xx_during_the_run_is_retried(run_dag, atlas_emulator: AtlasEmulator, d
     assert len(stored(data_dir)) > 20
 
 
-def test_throttled_submit_waits_out_the_window_then_succeeds(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+def test_throttled_submit_waits_out_the_window_then_succeeds(
+    run_dag, atlas_emulator: AtlasEmulator, data_dir: Path
+) -> None:
     config = atlas_emulator.state.config
     config.submits_per_minute, config.throttle_window_seconds = 1, 2
     AtlasHook().submit(Target.parse("other", 1, 1), QueryWindow.parse(60000, 60001))  # uses the only slot
@@ -114,7 +118,9 @@ def test_sensor_waits_for_a_task_submitted_elsewhere(run_dag, atlas_emulator: At
     assert state == "failed"
 
 
-def test_batch_of_many_targets_is_one_submit_and_one_product_each(run_dag, atlas_emulator: AtlasEmulator, data_dir: Path) -> None:
+def test_batch_of_many_targets_is_one_submit_and_one_product_each(
+    run_dag, atlas_emulator: AtlasEmulator, data_dir: Path
+) -> None:
     targets = [{"name": f"t{i}", "ra": 10 + i, "dec": 20 + i / 10} for i in range(50)]
     atlas_emulator.state.errors.append((12.0, 20.2, "ERROR: tphot failed"))  # one target fails alone
     atlas_emulator.state.errors.append((13.0, 20.3, "No data returned"))

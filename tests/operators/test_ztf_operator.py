@@ -36,7 +36,12 @@ def test_full_lifecycle_for_a_request_without_an_id(run_dag, ztf_emulator: ZtfEm
     raw = list((data_dir / "raw" / "ztf" / "ztf_target").iterdir())
     assert [p.name for p in raw] == ["forcedphotometry_req00015274_lc.txt"]
     request = ztf_emulator.state.requests[15274]
-    assert (request["ra"], request["dec"], request["startJD"], request["endJD"]) == (210.910674, 54.3117, 2460000.5, 2460300.5)
+    assert (request["ra"], request["dec"], request["startJD"], request["endJD"]) == (
+        210.910674,
+        54.3117,
+        2460000.5,
+        2460300.5,
+    )
 
 
 def test_no_epochs_exit_63_is_an_empty_valid_result(run_dag, ztf_emulator: ZtfEmulator, data_dir: Path) -> None:
@@ -144,7 +149,9 @@ def test_a_start_before_the_survey_is_reset_and_still_found(run_dag, ztf_emulato
     assert len(stored(data_dir)) == expected_epochs(conf) > 0
 
 
-@pytest.mark.parametrize(("code", "meaning"), [(64, "catastrophic"), (65, "before the survey start"), (255, "database")])
+@pytest.mark.parametrize(
+    ("code", "meaning"), [(64, "catastrophic"), (65, "before the survey start"), (255, "database")]
+)
 def test_no_photometry_codes_fail_with_their_meaning(run_dag, ztf_emulator: ZtfEmulator, code, meaning, capfd) -> None:
     ztf_emulator.state.outcomes.append((CONF["ra"], CONF["dec"], code))
     state, tasks, _ = run_dag("fphot_test_ztf", CONF)

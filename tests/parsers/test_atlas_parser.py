@@ -14,8 +14,8 @@ from fphot_provider.photometry import COLUMNS
 from tests.conftest import DATA
 
 ATLAS = DATA / "atlas"
-HEADER = "###MJD          m      dm   uJy   duJy F err chi/N     RA       Dec        x        y     maj  min   phi  apfit mag5sig Sky   Obs"
-ROW = "60316.142545  17.349  0.089   417   37 o  0  28.03  65.00165 -54.93795  9674.06  2072.74 2.51 1.85  76.9 -0.504 19.34 20.82 04a60316o0180o"
+HEADER = "###MJD          m      dm   uJy   duJy F err chi/N     RA       Dec        x        y     maj  min   phi  apfit mag5sig Sky   Obs"  # noqa: E501 - a literal line of the format
+ROW = "60316.142545  17.349  0.089   417   37 o  0  28.03  65.00165 -54.93795  9674.06  2072.74 2.51 1.85  76.9 -0.504 19.34 20.82 04a60316o0180o"  # noqa: E501 - a literal line of the format
 
 # file, rows, per filter, negative fluxes (a printed "-0" parses as zero)
 REAL_FILES = [

@@ -119,8 +119,12 @@ def test_zero_rows_and_end_line() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", (DATA / "atlas" / "fp_SN2021ckj_1736rows.txt").read_text(), "<html><body>Error</body></html>",
-     "# comment only\n#\n"],
+    [
+        "",
+        (DATA / "atlas" / "fp_SN2021ckj_1736rows.txt").read_text(),
+        "<html><body>Error</body></html>",
+        "# comment only\n#\n",
+    ],
 )
 def test_not_ztf_output_is_refused(text: str) -> None:
     with pytest.raises(TableParseError, match="not ZTF forced photometry output"):
@@ -128,7 +132,9 @@ def test_not_ztf_output_is_refused(text: str) -> None:
 
 
 def test_rows_not_matching_the_column_line_are_refused() -> None:
-    text = (ZTF / "req00010458_v3.4_clean_50rows.txt").read_text().replace(" 0 574 8 1 ZTF_g", " 0 574 8 1 ZTF_g extra", 1)
+    text = (
+        (ZTF / "req00010458_v3.4_clean_50rows.txt").read_text().replace(" 0 574 8 1 ZTF_g", " 0 574 8 1 ZTF_g extra", 1)
+    )
     with pytest.raises(TableParseError):
         parse_ztf(text, target="T")
 

@@ -17,13 +17,27 @@ from fphot_provider.sinks.base import Sink
 def table(target: str = "T", service: str = "atlas", n: int = 5, start: int = 0, flux: float = 100.0) -> pd.DataFrame:
     """A small valid photometry table with distinct exposure ids."""
     ids = [f"{service}-{i}" for i in range(start, start + n)]
-    return conform(pd.DataFrame({
-        "target": target, "service": service, "filter": "ATLAS.o", "mjd": 60000.0 + np.arange(start, start + n),
-        "time_ref": "start", "flux_ujy": flux, "flux_err_ujy": 10.0, "mag": 18.9, "mag_err": 0.1, "limit_mag": np.nan,
-        "snr": flux / 10, "detected": True, "good": [i % 2 == 0 for i in range(start, start + n)],
-        "flags": ["" if i % 2 == 0 else "edge" for i in range(start, start + n)],
-        "exposure_id": ids,
-    }))
+    return conform(
+        pd.DataFrame(
+            {
+                "target": target,
+                "service": service,
+                "filter": "ATLAS.o",
+                "mjd": 60000.0 + np.arange(start, start + n),
+                "time_ref": "start",
+                "flux_ujy": flux,
+                "flux_err_ujy": 10.0,
+                "mag": 18.9,
+                "mag_err": 0.1,
+                "limit_mag": np.nan,
+                "snr": flux / 10,
+                "detected": True,
+                "good": [i % 2 == 0 for i in range(start, start + n)],
+                "flags": ["" if i % 2 == 0 else "edge" for i in range(start, start + n)],
+                "exposure_id": ids,
+            }
+        )
+    )
 
 
 def _write_in_process(factory, rows: pd.DataFrame) -> None:  # noqa: ANN001 - a picklable sink factory
@@ -84,8 +98,10 @@ class SinkConformance:
     def test_concurrent_writers_lose_nothing(self, sink_factory) -> None:  # noqa: ANN001
         """Two processes writing one target (e.g. the ATLAS and ZTF branches) at the same time."""
         context = multiprocessing.get_context("spawn")
-        jobs = [context.Process(target=_write_in_process, args=(sink_factory, table(service=s, n=200)))
-                for s in ("atlas", "ztf", "panstarrs")]
+        jobs = [
+            context.Process(target=_write_in_process, args=(sink_factory, table(service=s, n=200)))
+            for s in ("atlas", "ztf", "panstarrs")
+        ]
         for job in jobs:
             job.start()
         for job in jobs:

@@ -14,6 +14,7 @@ from fphot_provider.sinks import get_sink
 from fphot_provider.sinks.sql import SqlSink, upsert_sql
 from tests.sinks.conformance import SinkConformance, table
 
+
 @pytest.fixture(scope="module")
 def pg_database(postgres) -> str:
     """A database of this module's own on the tests' PostgreSQL."""

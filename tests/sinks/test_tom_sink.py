@@ -27,9 +27,13 @@ TARGETS = {"T": (10.0, 20.0), "A": (11.0, 21.0), "B": (12.0, 22.0)}
 def reset(server) -> None:  # noqa: ANN001
     """Empty the TOM of data (deleting a product deletes its datums) and make sure T, A, B exist."""
     headers = {"Authorization": f"Token {server.token()}"}
-    products = requests.get(f"{server.url}/api/dataproducts/", params={"limit": 10000}, headers=headers, timeout=30).json()
+    products = requests.get(
+        f"{server.url}/api/dataproducts/", params={"limit": 10000}, headers=headers, timeout=30
+    ).json()
     for product in products["results"]:
-        requests.delete(f"{server.url}/api/dataproducts/{product['id']}/", headers=headers, timeout=30).raise_for_status()
+        requests.delete(
+            f"{server.url}/api/dataproducts/{product['id']}/", headers=headers, timeout=30
+        ).raise_for_status()
     hook = TomHook("fphot_tom")
     for name, (ra, dec) in TARGETS.items():
         if hook.find_target(name) is None:
@@ -122,8 +126,12 @@ def test_raw_files_become_data_products_once(sink: TomSink, tom, tmp_path: Path)
     raw = tmp_path / "atlas_job.txt"
     shutil.copy(DATA / "atlas" / "fp_job01064_ra68.85_dec55.38_168rows.txt", raw)
     rows = parse_atlas(raw.read_text(), target="T")
-    product = {"service": "atlas", "data_product_type": "atlas_photometry", "target": {"name": "T", "ra": 10.0, "dec": 20.0},
-               "raw_paths": [str(raw)]}
+    product = {
+        "service": "atlas",
+        "data_product_type": "atlas_photometry",
+        "target": {"name": "T", "ra": 10.0, "dec": 20.0},
+        "raw_paths": [str(raw)],
+    }
     first = sink.write_product(rows, product)
     second = sink.write_product(rows, product)
     assert first.inserted == len(rows) and (second.inserted, second.unchanged) == (0, len(rows))
@@ -133,8 +141,12 @@ def test_raw_files_become_data_products_once(sink: TomSink, tom, tmp_path: Path)
 
 
 def test_missing_target_is_created_only_when_asked(sink: TomSink, tom) -> None:  # noqa: ANN001
-    product = {"service": "atlas", "data_product_type": "atlas_photometry", "raw_paths": [],
-               "target": {"name": "New one", "ra": 150.5, "dec": -20.25}}
+    product = {
+        "service": "atlas",
+        "data_product_type": "atlas_photometry",
+        "raw_paths": [],
+        "target": {"name": "New one", "ra": 150.5, "dec": -20.25},
+    }
     with pytest.raises(SinkError, match="no target named 'New one'.*create_targets=true"):
         sink.write_product(table("New one"), product)
     get_sink("tom:create_targets=true").write_product(table("New one"), product)
@@ -151,9 +163,13 @@ def test_a_refusal_carries_the_toms_message(sink: TomSink, tom) -> None:  # noqa
 
 
 def test_api_token_in_the_password_field(tom, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_TOM", f'{{"conn_type": "fphot_tom", "host": "{tom.url}", "password": "{tom.token()}"}}')
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FPHOT_TOM", f'{{"conn_type": "fphot_tom", "host": "{tom.url}", "password": "{tom.token()}"}}'
+    )
     assert TomHook("fphot_tom").find_target("T") is not None
-    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_TOM", f'{{"conn_type": "fphot_tom", "host": "{tom.url}", "password": "wrong"}}')
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FPHOT_TOM", f'{{"conn_type": "fphot_tom", "host": "{tom.url}", "password": "wrong"}}'
+    )
     with pytest.raises(TomApiError, match="HTTP 401.*Invalid token"):
         TomHook("fphot_tom").find_target("T")
 
@@ -162,7 +178,9 @@ def test_reads_rows_back_exactly(sink: TomSink) -> None:
     rows = table(n=3)
     sink.write(rows)
     got = sink.read("T")
-    pd.testing.assert_frame_equal(got[rows.columns].reset_index(drop=True), rows.reset_index(drop=True), check_categorical=False)
+    pd.testing.assert_frame_equal(
+        got[rows.columns].reset_index(drop=True), rows.reset_index(drop=True), check_categorical=False
+    )
 
 
 @pytest.fixture
@@ -173,17 +191,29 @@ def proxied(sink: TomSink, tom, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN00
     from tests.tom.server import PASSWORD, USER
 
     with EmulatorServer(faulty_proxy(tom.url)) as proxy:
-        monkeypatch.setenv("AIRFLOW_CONN_FPHOT_TOM", json.dumps({
-            "conn_type": "fphot_tom", "host": proxy.url, "login": USER, "password": PASSWORD,
-            "extra": {"backoff_seconds": 0.05, "max_attempts": 4},
-        }))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_FPHOT_TOM",
+            json.dumps(
+                {
+                    "conn_type": "fphot_tom",
+                    "host": proxy.url,
+                    "login": USER,
+                    "password": PASSWORD,
+                    "extra": {"backoff_seconds": 0.05, "max_attempts": 4},
+                }
+            ),
+        )
         yield proxy, proxy.app[FAULTS_KEY]
 
 
 def test_5xx_and_dropped_connections_are_retried_without_duplicates(proxied, tom) -> None:  # noqa: ANN001
     proxy, faults = proxied
-    for fault in (Fault(503, 2, "/api/reduceddatums/", "POST"), Fault(0, 1, "/api/reduceddatums/", "POST"),
-                  Fault(502, 1, "/api/dataproducts/", "POST"), Fault(500, 1, "/api/targets/", "GET")):
+    for fault in (
+        Fault(503, 2, "/api/reduceddatums/", "POST"),
+        Fault(0, 1, "/api/reduceddatums/", "POST"),
+        Fault(502, 1, "/api/dataproducts/", "POST"),
+        Fault(500, 1, "/api/targets/", "GET"),
+    ):
         faults.add(fault)
     result = TomSink().write(table(n=6).assign(good=True))
     assert result.inserted == 6

@@ -17,9 +17,15 @@ def faulty_proxy(upstream: str) -> web.Application:
 
     async def forward(request: web.Request) -> web.Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        async with aiohttp.ClientSession() as session, session.request(
-            request.method, f"{upstream}{request.path_qs}", data=await request.read(), headers=headers,
-        ) as answer:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                request.method,
+                f"{upstream}{request.path_qs}",
+                data=await request.read(),
+                headers=headers,
+            ) as answer,
+        ):
             body = await answer.read()
             kept = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP | {"content-encoding"}}
             return web.Response(status=answer.status, body=body, headers=kept)

@@ -41,7 +41,9 @@ def tom_venv() -> Path:
         return venv
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(REQUIREMENTS)], capture_output=True, text=True)
+    done = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "-r", str(REQUIREMENTS)], capture_output=True, text=True
+    )
     if done.returncode:
         raise RuntimeError(f"installing TOM Toolkit failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     (venv / "ready").touch()
@@ -67,8 +69,13 @@ class TomServer:
 
     def manage(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
-            [str(self.venv / "bin" / "python"), "manage.py", *args], cwd=self.project, input=stdin,
-            capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=600,
+            [str(self.venv / "bin" / "python"), "manage.py", *args],
+            cwd=self.project,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            timeout=600,
         )
         if done.returncode:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
@@ -82,7 +89,10 @@ class TomServer:
         with self.log.open("wb") as out:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
                 [str(self.venv / "bin" / "python"), "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-                cwd=self.project, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=self.project,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         wait_until(self._answers, timeout=60, interval=0.2)
 
@@ -110,7 +120,9 @@ class TomServer:
         return self._token
 
     def api(self, path: str, **params: object) -> dict:
-        answer = requests.get(f"{self.url}{path}", params=params, headers={"Authorization": f"Token {self.token()}"}, timeout=30)
+        answer = requests.get(
+            f"{self.url}{path}", params=params, headers={"Authorization": f"Token {self.token()}"}, timeout=30
+        )
         answer.raise_for_status()
         return answer.json()
 
@@ -122,13 +134,23 @@ def make_tom(port: int = 0) -> TomServer:
     subprocess.run([str(venv / "bin" / "django-admin"), "startproject", "fphottom"], cwd=root, check=True)
     server = TomServer(venv, root / "fphottom", port or free_port())
     settings = server.project / "fphottom" / "settings.py"
-    settings.write_text(settings.read_text().replace(
-        "'django.contrib.staticfiles',", "'django.contrib.staticfiles',\n    'tom_setup',", 1))
+    settings.write_text(
+        settings.read_text().replace(
+            "'django.contrib.staticfiles',", "'django.contrib.staticfiles',\n    'tom_setup',", 1
+        )
+    )
     server.manage("tom_setup", stdin=SETUP_ANSWERS)
     with settings.open("a") as handle:
         handle.write((HERE / "settings_fphot.py").read_text())
     server.manage("migrate", "-v", "0")
-    server.manage("createsuperuser", "--noinput", "--username", USER, "--email", "fphot@example.org",
-                  env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD})
+    server.manage(
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        USER,
+        "--email",
+        "fphot@example.org",
+        env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+    )
     server.start()
     return server

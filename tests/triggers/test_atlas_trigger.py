@@ -35,8 +35,9 @@ def submit() -> str:
 
 
 def test_serialize_round_trip() -> None:
-    trigger = AtlasJobTrigger(task_url="http://127.0.0.1:1/queue/7/", atlas_conn_id="c", poll_interval=5,
-                              max_poll_interval=60, deadline=1.5e9)
+    trigger = AtlasJobTrigger(
+        task_url="http://127.0.0.1:1/queue/7/", atlas_conn_id="c", poll_interval=5, max_poll_interval=60, deadline=1.5e9
+    )
     path, kwargs = trigger.serialize()
     assert path == "fphot_provider.triggers.atlas.AtlasJobTrigger"
     assert AtlasJobTrigger(**kwargs).serialize() == (path, kwargs)
@@ -78,7 +79,10 @@ def test_deadline_gives_a_timeout_event(atlas_emulator: AtlasEmulator) -> None:
 
 
 def test_a_short_outage_does_not_fail_the_wait(atlas_emulator: AtlasEmulator, monkeypatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT", atlas_emulator.connection(extra={"max_attempts": 2, "backoff_seconds": 0.01}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT",
+        atlas_emulator.connection(extra={"max_attempts": 2, "backoff_seconds": 0.01}),
+    )
     url = submit()
     atlas_emulator.fault(503, count=3, path="/queue/", method="GET")
     events = asyncio.run(events_of(AtlasJobTrigger(task_url=url, poll_interval=0.05)))

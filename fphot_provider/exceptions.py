@@ -59,5 +59,13 @@ class SinkError(FphotError):
     """A sink could not store or read photometry."""
 
 
+class TomApiError(SinkError):
+    """The TOM refused a request (4xx); the message is the TOM's."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class ConfigurationError(FphotError):
     """A registry entry or configuration value cannot be used."""

@@ -8,10 +8,9 @@ the callable returns a notifier (any ``airflow.sdk.BaseNotifier``, e.g. ``SlackN
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from fphot_provider.exceptions import ConfigurationError
+from fphot_provider.loading import load_object
 from fphot_provider.monitoring import ChangeAlert
 from fphot_provider.storage import _airflow_setting
 
@@ -21,12 +20,7 @@ def load_notifier() -> Any | None:
     path = _airflow_setting("alert_notifier").strip()
     if not path:
         return None
-    module_name, _, attr = path.partition(":")
-    try:
-        factory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as err:
-        raise ConfigurationError(f"[fphot] alert_notifier {path!r} cannot be loaded: {err}") from None
-    return factory()
+    return load_object(path, "[fphot] alert_notifier")()
 
 
 def send_alerts(alerts: list[ChangeAlert], summary: str, context: dict[str, Any]) -> bool:

@@ -42,7 +42,6 @@ from fphot_provider.emulators.atlas import AtlasConfig  # noqa: E402
 from fphot_provider.emulators.common import EVENTS_KEY, FAULTS_KEY, STATS_KEY, EmulatorServer, Fault  # noqa: E402
 from fphot_provider.emulators.ztf import ZtfConfig  # noqa: E402
 
-
 # Tiers (make test-fast runs none of these): markers follow from the fixtures a test uses.
 TIER_FIXTURES = {
     "run_dag": "airflow",

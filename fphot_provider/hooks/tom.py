@@ -9,25 +9,15 @@ uploads carry content-hashed product ids and datums are folded by the TOM); a 4x
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
-from fphot_provider.exceptions import SinkError
+from fphot_provider.exceptions import SinkError, TomApiError
 from fphot_provider.hooks.base import FphotHttpHook
+from fphot_provider.wire import tom as wire
 from fphot_provider.wire.http import HttpRequest, HttpResponse
-from fphot_provider.wire.tom import error_message
 
 PAGE = 1000
-
-
-class TomApiError(SinkError):
-    """The TOM refused a request (4xx); the message is the TOM's."""
-
-    def __init__(self, message: str, *, status: int) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class TomHook(FphotHttpHook):
@@ -58,25 +48,19 @@ class TomHook(FphotHttpHook):
             )
         if not conn.login:
             return conn.password
-        request = HttpRequest(
-            "POST", f"{self.base_url}/api/token-auth/", data={"username": conn.login, "password": conn.password}
-        )
+        request = wire.token_request(self.base_url, conn.login, conn.password)
         return str(self._checked(request, self.run(request))["token"])
 
     # --- one call ------------------------------------------------------------------------------
     def call(self, method: str, path: str, **fields: Any) -> Any:
         """Send an authenticated request to ``path`` (or a full URL); return the decoded JSON."""
-        url = path if path.startswith("http") else f"{self.base_url}{path}"
-        request = HttpRequest(method, url, headers={"Authorization": f"Token {self.token()}"}, **fields)
+        request = wire.api_request(self.base_url, method, path, self.token(), **fields)
         return self._checked(request, self.run(request))
 
     def _checked(self, request: HttpRequest, response: HttpResponse) -> Any:
         """Raise on a 4xx with the TOM's message; return the decoded JSON body (None when empty)."""
         if 400 <= response.status < 500:
-            try:
-                detail = error_message(json.loads(response.body))
-            except ValueError:
-                detail = response.text[:200]
+            detail = wire.refusal(response)
             raise TomApiError(
                 f"TOM answered HTTP {response.status} to {request.describe()}: {detail}", status=response.status
             )
@@ -135,10 +119,7 @@ class TomHook(FphotHttpHook):
 
     def download(self, product: dict[str, Any]) -> bytes:
         """The file of a data product (the TOM's media URL)."""
-        url = product["data"]
-        # Media may live elsewhere (object storage): the token goes only to the TOM itself.
-        same_origin = urlsplit(url)[:2] == urlsplit(self.base_url)[:2]
-        request = HttpRequest("GET", url, headers={"Authorization": f"Token {self.token()}"} if same_origin else {})
+        request = wire.media_request(self.base_url, product["data"], self.token())
         response = self.run(request)
         if response.status >= 400:
             raise TomApiError(f"TOM answered HTTP {response.status} to {request.describe()}", status=response.status)

@@ -67,7 +67,7 @@ class ZtfHook(FphotHttpHook):
 
     def submit_batch(self, targets: Sequence[Target], window: QueryWindow) -> None:
         """Ask for up to 1500 positions in one batch request."""
-        wire.check_page(self.run(wire.batch_submit_request(self.base_url, self.credentials, targets, window)), "submit")
+        wire.check_submission(self.run(wire.batch_submit_request(self.base_url, self.credentials, targets, window)))
 
     def get_requests(self, *, batch: bool = False, pending_only: bool = False) -> list[wire.ZtfRequest]:
         """Read a status table (the last 30 days): single requests, or with ``batch`` the batch ones.

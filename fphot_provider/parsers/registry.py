@@ -7,7 +7,6 @@ imported lazily, so a broken optional entry only fails when it is used.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from fphot_provider.exceptions import ConfigurationError
+from fphot_provider.loading import load_object
 from fphot_provider.photometry import conform
 
 Parser = Callable[..., pd.DataFrame]
@@ -54,11 +54,7 @@ def get_parser(data_product_type: str) -> Parser:
             f"no parser for data product type {data_product_type!r}; known: {sorted(known)}. "
             'Add one with [fphot] processors = {"type": "module:function"}'
         )
-    module_name, _, attr = known[data_product_type].partition(":")
-    try:
-        return getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as err:
-        raise ConfigurationError(f"parser {known[data_product_type]!r} cannot be loaded: {err}") from None
+    return load_object(known[data_product_type], f"parser of {data_product_type!r}")
 
 
 def parse(data_product_type: str, text: str, *, target: str, **options: Any) -> pd.DataFrame:

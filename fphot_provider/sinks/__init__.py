@@ -8,10 +8,10 @@ are only needed when it is used.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from fphot_provider.exceptions import ConfigurationError
+from fphot_provider.loading import load_object
 from fphot_provider.sinks.base import Sink, WriteResult
 
 SINKS: dict[str, str] = {
@@ -40,8 +40,7 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
 def get_sink(spec: str = "file", **defaults: Any) -> Sink:
     """Build the sink named by ``spec``; ``defaults`` fill options the spec does not set."""
     kind, options = parse_spec(spec)
-    module_name, _, attr = SINKS[kind].partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
+    cls = load_object(SINKS[kind], f"sink {kind!r}")
     try:
         return cls(**{**{k: v for k, v in defaults.items() if v is not None}, **options})
     except TypeError as err:

@@ -78,8 +78,10 @@ class SqlSink(Sink):
         if conn.conn_type == "sqlite":
             return sqlite3.connect(conn.host, timeout=120, isolation_level=None), "sqlite"
         if conn.conn_type in ("postgres", "postgresql"):
-            from airflow.providers.postgres.hooks.postgres import PostgresHook
-
+            try:
+                from airflow.providers.postgres.hooks.postgres import PostgresHook
+            except ImportError:
+                raise ConfigurationError("sink: PostgreSQL needs pip install 'fphot-provider[postgres]'") from None
             return PostgresHook(postgres_conn_id=self.conn_id).get_conn(), "postgresql"
         raise ConfigurationError(f"sink: connection type {conn.conn_type!r} is not supported (sqlite, postgres)")
 

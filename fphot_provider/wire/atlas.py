@@ -241,21 +241,23 @@ def _detail(response: HttpResponse) -> str:
 
 
 def check_response(response: HttpResponse, what: str) -> None:
-    """Raise the exception that fits a non-2xx ATLAS answer (5xx/429 are retried earlier)."""
+    """Raise the exception that fits a non-2xx ATLAS answer (5xx/429 are retried earlier).
+
+    ``what`` only names the request in the message; answers that mean something special for one
+    kind of request are read by that request's reader (:func:`read_submit`, :func:`read_token`).
+    """
     if response.ok:
         return
     detail = _detail(response)
     if response.status in (401, 403):
         raise LoginError(f"ATLAS refused the credentials ({what}): {detail}", status=response.status)
-    if response.status == 400 and what == "submit" and _QUEUE_CAP.search(detail):
-        raise QueueFullError(f"ATLAS will not queue more tasks now: {detail}", status=400)
-    if response.status == 400 and what == "token":
-        raise LoginError(f"ATLAS refused the login/password: {detail}", status=400)
     raise RemoteServiceError(f"ATLAS {what} failed with HTTP {response.status}: {detail}", status=response.status)
 
 
 def read_submit(response: HttpResponse) -> list[AtlasTask]:
-    """Read a 201 answer (one task object, or a list of them for radeclist)."""
+    """Read a 201 answer (one task object, or a list of them for radeclist); the queue cap is a QueueFullError."""
+    if response.status == 400 and _QUEUE_CAP.search(_detail(response)):
+        raise QueueFullError(f"ATLAS will not queue more tasks now: {_detail(response)}", status=400)
     check_response(response, "submit")
     body = response.json()
     items = body if isinstance(body, list) else [body]
@@ -263,6 +265,9 @@ def read_submit(response: HttpResponse) -> list[AtlasTask]:
 
 
 def read_token(response: HttpResponse) -> str:
+    """The token of a ``/api-token-auth/`` answer; a 400 there means refused credentials."""
+    if response.status == 400:
+        raise LoginError(f"ATLAS refused the login/password: {_detail(response)}", status=400)
     check_response(response, "token")
     token = response.json().get("token") if isinstance(response.json(), dict) else None
     if not token:

@@ -19,9 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
+
+from fphot_provider.wire.http import HttpRequest, HttpResponse
 
 TABLE_TYPE = "fphot_photometry"
 MJD_UNIX_EPOCH = 40587.0
@@ -127,3 +130,29 @@ def error_message(body: Any) -> str:
 def _number(value: Any) -> float | None:
     """A JSON-safe float (NaN is not JSON)."""
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else float(value)
+
+
+# --- requests -------------------------------------------------------------------------------------
+def token_request(base_url: str, login: str, password: str) -> HttpRequest:
+    """Exchange a login and password for the user's API token (``/api/token-auth/``)."""
+    return HttpRequest("POST", f"{base_url}/api/token-auth/", data={"username": login, "password": password})
+
+
+def api_request(base_url: str, method: str, path: str, token: str, **fields: Any) -> HttpRequest:
+    """An authenticated API request to ``path`` under the TOM (or a full URL the TOM gave, e.g. ``next``)."""
+    url = path if path.startswith("http") else f"{base_url}{path}"
+    return HttpRequest(method, url, headers={"Authorization": f"Token {token}"}, **fields)
+
+
+def media_request(base_url: str, url: str, token: str) -> HttpRequest:
+    """Download a data product's file; media may live elsewhere (object storage): the token goes only to the TOM."""
+    same_origin = urlsplit(url)[:2] == urlsplit(base_url)[:2]
+    return HttpRequest("GET", url, headers={"Authorization": f"Token {token}"} if same_origin else {})
+
+
+def refusal(response: HttpResponse) -> str:
+    """The TOM's own words for a 4xx answer."""
+    try:
+        return error_message(json.loads(response.body))
+    except ValueError:
+        return response.text[:200]

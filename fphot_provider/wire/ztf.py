@@ -221,7 +221,11 @@ def html_rows(html: str) -> list[list[str]]:
 
 
 def check_page(response: HttpResponse, what: str) -> str:
-    """Return the page text, or raise the exception that fits the answer."""
+    """Return the page text, or raise the exception that fits the answer.
+
+    ``what`` only names the request in messages; answers special to one page are read by that
+    page's reader (:func:`check_submission`, :func:`read_status`).
+    """
     text = response.text
     if response.status in (401, 403):
         raise LoginError(
@@ -229,13 +233,18 @@ def check_page(response: HttpResponse, what: str) -> str:
         )
     if _BUSY.search(text):
         raise ServiceThrottledError(f"ZTF {what}: database is busy", wait_seconds=BUSY_WAIT, status=response.status)
-    if _PENDING_CAP.search(text) and what == "submit":
-        raise QueueFullError(f"ZTF will not take more requests now: {_snippet(text)}", status=response.status)
-    if not response.ok and not (what == "status" and _NO_RECORDS.search(text)):
+    if not response.ok:
         raise RemoteServiceError(
             f"ZTF {what} failed with HTTP {response.status}: {_snippet(text)}", status=response.status
         )
     return text
+
+
+def check_submission(response: HttpResponse) -> str:
+    """A submission's page; the pending-request cap is a QueueFullError (wait, then ask again)."""
+    if _PENDING_CAP.search(response.text):
+        raise QueueFullError(f"ZTF will not take more requests now: {_snippet(response.text)}", status=response.status)
+    return check_page(response, "submit")
 
 
 def _snippet(text: str) -> str:
@@ -244,7 +253,7 @@ def _snippet(text: str) -> str:
 
 def read_submission(response: HttpResponse) -> dict[str, float]:
     """Read the echo page of a single submission: the ra/dec/jdstart/jdend the service took."""
-    rows = html_rows(check_page(response, "submit"))
+    rows = html_rows(check_submission(response))
     if len(rows) < 2 or "ra" not in rows[0]:
         raise RemoteServiceError(f"ZTF submission answer has no echo table: {_snippet(response.text)}")
     echo = dict(zip(rows[0], rows[1], strict=False))  # a short echo row is refused below
@@ -255,10 +264,10 @@ def read_submission(response: HttpResponse) -> dict[str, float]:
 
 
 def read_status(response: HttpResponse) -> list[ZtfRequest]:
-    """Read the status table into typed rows (empty when the service has none)."""
-    text = check_page(response, "status")
-    if _NO_RECORDS.search(text):
+    """Read the status table into typed rows (empty when the service has none, even with a 400)."""
+    if _NO_RECORDS.search(response.text) and response.status < 500:
         return []
+    text = check_page(response, "status")
     rows = html_rows(text)
     if not rows or "reqId" not in rows[0]:
         raise RemoteServiceError(f"ZTF status page has no request table: {_snippet(text)}")

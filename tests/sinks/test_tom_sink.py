@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from fphot_provider.emulators.common import Fault
-from fphot_provider.exceptions import ConfigurationError, ServiceUnavailableError, SinkError
-from fphot_provider.hooks.tom import TomApiError, TomHook
+from fphot_provider.exceptions import ConfigurationError, ServiceUnavailableError, SinkError, TomApiError
+from fphot_provider.hooks.tom import TomHook
 from fphot_provider.parsers.atlas import parse_atlas
 from fphot_provider.sinks import get_sink
 from fphot_provider.sinks.tom import TomSink

@@ -147,6 +147,7 @@ with DAG(
         planned: dict[str, Any],
         night: list[dict[str, Any]],
         atlas_results: Any,
+        processed_results: Any,
         params: dict[str, Any] | None = None,
         outlet_events: Any = None,
         **context: Any,
@@ -154,9 +155,10 @@ with DAG(
         """Plot, detect changes, emit one asset event per updated target, summarize the night."""
         from fphot_provider.survey_report import summarize
 
-        summary = summarize(loaded, planned, night, list(atlas_results or []), params, context)
+        processed = [r for r in processed_results or [] if r]
+        summary = summarize(loaded, planned, night, list(atlas_results or []), params, context, processed)
         for name in summary["updated_targets"]:
             outlet_events[AssetAlias(ALIAS)].add(Asset(f"fphot://photometry/{name}"))
         return summary
 
-    processed >> report(loaded, planned, night, atlas.output)
+    report(loaded, planned, night, atlas.output, processed.output)

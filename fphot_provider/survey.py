@@ -80,11 +80,13 @@ def incremental_windows(
     """One query per target: from the last stored epoch (minus an overlap) to ``end_mjd``.
 
     A target never seen before gets the last ``first_days``. The overlap re-asks a few nights
-    (late-processed epochs); the sink's upsert makes that free of duplicates.
+    (late-processed epochs); the sink's upsert makes that free of duplicates. The sink is asked
+    once for all targets (one query on a SQL sink).
     """
+    known = sink.last_epochs_of([target["name"] for target in targets], service)
     queries = []
     for target in targets:
-        last = sink.last_epochs(target["name"]).get(service)
+        last = known.get(target["name"])
         start = (last - overlap_days) if last is not None else (end_mjd - first_days)
         queries.append(
             {

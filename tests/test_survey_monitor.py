@@ -35,9 +35,10 @@ def test_variable_source_and_bad_specs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_sql_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3
+    from contextlib import closing
 
     db = tmp_path / "t.sqlite"
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:  # closed, not only committed (Python 3.13 warns)
         conn.execute("CREATE TABLE survey (name TEXT, ra REAL, dec REAL)")
         conn.executemany("INSERT INTO survey VALUES (?, ?, ?)", [("a", 1.0, 2.0), ("b", 3.0, -95.0)])
     monkeypatch.setenv("AIRFLOW_CONN_SURVEY_DB", json.dumps({"conn_type": "sqlite", "host": str(db)}))

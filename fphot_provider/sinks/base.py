@@ -59,6 +59,15 @@ class Sink(ABC):
         table = self.read(target)
         return {str(k): float(v) for k, v in table.groupby("service", observed=True)["mjd"].max().items()}
 
+    def last_epochs_of(self, targets: list[str], service: str) -> dict[str, float]:
+        """The latest stored MJD of ``service`` for each of ``targets`` that has one.
+
+        A survey night asks this for thousands of targets: sinks that can answer in one query
+        (SQL) override it; the default reads each target.
+        """
+        epochs = {name: self.last_epochs(name).get(service) for name in targets}
+        return {name: mjd for name, mjd in epochs.items() if mjd is not None}
+
 
 def compare(existing: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Split ``new`` (one row per key) against ``existing``: rows new to it, rows whose values

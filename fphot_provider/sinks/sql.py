@@ -173,6 +173,22 @@ class SqlSink(Sink):
         cursor.executemany(f"INSERT INTO {stage} ({', '.join(COLUMNS)}) VALUES ({marks})", values)
 
     # --- read -------------------------------------------------------------------------------------
+    def last_epochs_of(self, targets: list[str], service: str) -> dict[str, float]:
+        """One query for every target: ``MAX(mjd)`` per target of one service (uses the index)."""
+        connection, dialect = self._connect()
+        mark = "?" if dialect == "sqlite" else "%s"
+        with closing(connection):
+            self._ensure_table(connection, dialect)
+            cursor = connection.cursor()
+            cursor.execute(
+                f"SELECT target, MAX(mjd) FROM {self.table} WHERE service = {mark} GROUP BY target", (service,)
+            )
+            rows = cursor.fetchall()
+            if dialect == "postgresql":
+                connection.commit()
+        wanted = set(targets)
+        return {name: float(mjd) for name, mjd in rows if name in wanted and mjd is not None}
+
     def read(self, target: str) -> pd.DataFrame:
         connection, dialect = self._connect()
         mark = "?" if dialect == "sqlite" else "%s"

@@ -95,6 +95,14 @@ class SinkConformance:
         sink.write(pd.concat([table("A"), table("B", n=2)]))
         assert (len(sink.read("A")), len(sink.read("B"))) == (5, 2)
 
+    def test_last_epochs_of_many_targets_at_once(self, sink: Sink) -> None:
+        sink.write(table(target="A", n=3))
+        sink.write(table(target="B", n=5, start=10))
+        sink.write(table(target="B", service="ztf", n=2))
+        assert sink.last_epochs_of(["A", "B", "C"], "atlas") == {"A": 60002.0, "B": 60014.0}
+        assert sink.last_epochs_of(["A", "B"], "ztf") == {"B": 60001.0}
+        assert sink.last_epochs_of(["A"], "panstarrs") == {}
+
     def test_concurrent_writers_lose_nothing(self, sink_factory) -> None:  # noqa: ANN001
         """Two processes writing one target (e.g. the ATLAS and ZTF branches) at the same time."""
         context = multiprocessing.get_context("spawn")

@@ -1,0 +1,64 @@
+"""The night's report: only targets with new rows are read again and redrawn; strongest alerts first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fphot_provider.monitoring import ChangeAlert
+from fphot_provider.sinks.file import FileSink
+from fphot_provider.survey_report import changed_targets, summarize
+from tests.sinks.conformance import table
+
+PARAMS = {"sink": "file", "alert_sigma": 5.0, "alert_delta_mag": 0.5}
+NIGHT = [{"service": "ztf", "target": {"name": name}} for name in ("A", "B")]  # both fetched fine
+
+
+def test_only_changed_targets_are_redrawn(data_dir: Path) -> None:
+    sink = FileSink(data_dir)
+    for name in ("A", "B"):
+        sink.write(table(target=name, n=5))
+    loaded = {"targets": [{"name": "A"}, {"name": "B"}], "errors": []}
+    planned = {"ztf": [{"target_name": n, "mjd_min": 60000.0} for n in ("A", "B")], "panstarrs": [], "atlas": []}
+    processed = [
+        {"service": "ztf", "target": "A", "inserted": 5, "updated": 0},
+        {"service": "ztf", "target": "B", "inserted": 0, "updated": 0},
+    ]
+    summary = summarize(loaded, planned, NIGHT, [], PARAMS, {}, processed)
+    assert summary["updated_targets"] == ["A"]
+    assert (data_dir / "plots" / "A.png").exists() and not (data_dir / "plots" / "B.png").exists()
+    assert summary["counts"] == {
+        "targets": 2,
+        "updated": 1,
+        "alerts": 0,
+        "failures": 0,
+        "rejected_rows": 0,
+        "rows_inserted": 5,
+        "rows_updated": 0,
+    }
+
+
+def test_changed_targets_reads_the_processing_results() -> None:
+    assert changed_targets(None) is None
+    assert changed_targets([None, {"target": "x", "inserted": 0, "updated": 2}, {"target": "y", "inserted": 0}]) == {
+        "x"
+    }
+
+
+def test_alerts_are_listed_most_significant_first(monkeypatch, data_dir: Path) -> None:
+    import fphot_provider.survey_report as report
+
+    def fake_alerts(old, new, **kwargs):  # noqa: ANN001, ANN202, ARG001
+        name = new["target"].iloc[0]
+        return [
+            ChangeAlert(name, "ztf", "ZTF.g", "brightening", 60001.0, 500.0, 100.0, {"A": 6.0, "B": 40.0}[name], -1.0)
+        ]
+
+    monkeypatch.setattr(report, "detect_changes", fake_alerts)
+    sink = FileSink(data_dir)
+    for name in ("A", "B"):
+        sink.write(table(target=name, n=5))
+    loaded = {"targets": [{"name": "A"}, {"name": "B"}], "errors": []}
+    planned = {"ztf": [{"target_name": n, "mjd_min": 60000.0} for n in ("A", "B")], "panstarrs": [], "atlas": []}
+    processed = [{"service": "ztf", "target": n, "inserted": 5, "updated": 0} for n in ("A", "B")]
+    summary = summarize(loaded, planned, NIGHT, [], PARAMS, {}, processed)
+    assert [a["target"] for a in summary["alerts"]] == ["B", "A"]

@@ -175,37 +175,29 @@ class SqlSink(Sink):
     # --- read -------------------------------------------------------------------------------------
     def last_epochs_of(self, targets: list[str], service: str) -> dict[str, float]:
         """One query for every target: ``MAX(mjd)`` per target of one service (uses the index)."""
-        connection, dialect = self._connect()
-        mark = "?" if dialect == "sqlite" else "%s"
-        with closing(connection):
-            self._ensure_table(connection, dialect)
-            cursor = connection.cursor()
-            cursor.execute(
-                f"SELECT target, MAX(mjd) FROM {self.table} WHERE service = {mark} GROUP BY target", (service,)
-            )
-            rows = cursor.fetchall()
-            if dialect == "postgresql":
-                connection.commit()
+        rows = self._select("SELECT target, MAX(mjd) FROM {table} WHERE service = {mark} GROUP BY target", service)
         wanted = set(targets)
         return {name: float(mjd) for name, mjd in rows if name in wanted and mjd is not None}
 
     def read(self, target: str) -> pd.DataFrame:
-        connection, dialect = self._connect()
-        mark = "?" if dialect == "sqlite" else "%s"
-        with closing(connection):
-            self._ensure_table(connection, dialect)
-            cursor = connection.cursor()
-            cursor.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE target = {mark} "
-                "ORDER BY mjd, service, exposure_id",
-                (target,),
-            )
-            rows = cursor.fetchall()
-            if dialect == "postgresql":
-                connection.commit()
+        columns = ", ".join(COLUMNS)
+        sql = f"SELECT {columns} FROM {{table}} WHERE target = {{mark}} ORDER BY mjd, service, exposure_id"
+        rows = self._select(sql, target)
         if not rows:
             return conform(empty_table())
         return from_rows(pd.DataFrame(rows, columns=COLUMNS))
+
+    def _select(self, sql: str, value: Any) -> list[tuple]:
+        """Run one parameterized SELECT (``{table}``, ``{mark}`` filled in) in its own short transaction."""
+        connection, dialect = self._connect()
+        with closing(connection):
+            self._ensure_table(connection, dialect)
+            cursor = connection.cursor()
+            cursor.execute(sql.format(table=self.table, mark="?" if dialect == "sqlite" else "%s"), (value,))
+            rows = cursor.fetchall()
+            if dialect == "postgresql":
+                connection.commit()
+        return rows
 
 
 def copy_payload(frame: pd.DataFrame) -> io.BytesIO:

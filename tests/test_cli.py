@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from fphot_provider.cli import main
-from tests.conftest import DATA
+from tests.conftest import DATA, REPO
 from tests.helpers import wait_until
 
 TOM_FILE = DATA / "atlas" / "fp_tom_base_ra65.00_decm54.94_southern_units.txt"
@@ -95,3 +95,23 @@ def test_emulator_command_serves_the_protocol(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+
+
+def test_demo_emulators_stop_with_the_demo(tmp_path: Path) -> None:
+    """scripts/emulators.sh: the emulators the demo starts end when the demo's shell ends."""
+    script = f"DEMO={tmp_path}; PATH={REPO / '.venv' / 'bin'}:$PATH; source scripts/emulators.sh; echo $ATLAS_URL"
+    done = subprocess.run(["bash", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    urls = [(tmp_path / f"{s}.url").read_text() for s in ("atlas", "ztf", "panstarrs")]
+    assert done.stdout.strip() == urls[0]
+
+    def all_down() -> bool:
+        for url in urls:
+            try:
+                requests.get(f"{url}/_emulator/stats", timeout=1)
+            except requests.ConnectionError:
+                continue
+            return False
+        return True
+
+    wait_until(all_down, timeout=20)

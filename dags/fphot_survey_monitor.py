@@ -2,11 +2,13 @@
 
 The target list comes from a CSV file, an Airflow Variable or a SQL table. Each night asks
 only for what is new: per target and service, from the last stored epoch (minus a small
-overlap) to the end of the data interval. ATLAS goes out as ``radeclist`` batches of up to
-100 targets; ZTF and PanSTARRS are mapped per target; all waiting happens in the triggerer.
-Pools (``fphot_atlas``, ``fphot_ztf``, ``fphot_panstarrs``) cap concurrent requests per
-service: create them with ``airflow pools set`` (README). Every target's combined light curve
-is re-plotted, significant changes are reported (log + the configured notifier), and one
+overlap) to the end of the data interval. Task instances are chunks, never targets: ATLAS goes
+out as ``radeclist`` batches of up to 100 targets, ZTF through its batch service (up to 1,500
+positions a request), PanSTARRS in chunks fetched a few at a time inside one task, and the
+night's products are stored in chunks too; all waiting happens in the triggerer. Pools
+(``fphot_atlas``, ``fphot_ztf``, ``fphot_panstarrs``) cap concurrent chunks per service: create
+them with ``airflow pools set`` (README). Targets that got new rows are re-plotted,
+significant changes are reported (log + the configured notifier), and one
 Airflow Asset per target (``fphot://photometry/<target>``) is updated so downstream DAGs can
 be scheduled on new photometry. A failing target never stops the others: the run summary
 lists what failed and why.
@@ -22,13 +24,14 @@ from airflow.sdk import DAG, Asset, AssetAlias, Param, task
 
 from fphot_provider.dag_defaults import default_args
 from fphot_provider.operators.atlas_batch import AtlasBatchForcedPhotometryOperator
-from fphot_provider.operators.panstarrs import PanstarrsPhotometryOperator
-from fphot_provider.operators.processing import PhotometryProcessorOperator
-from fphot_provider.operators.ztf import ZtfForcedPhotometryOperator
+from fphot_provider.operators.panstarrs import PanstarrsChunkOperator
+from fphot_provider.operators.processing import PhotometryChunkProcessorOperator
+from fphot_provider.operators.ztf_batch import ZtfBatchForcedPhotometryOperator
 
 ALIAS = "fphot-photometry"
 EXAMPLE_TARGETS = Path(__file__).with_name("monitor_targets.csv")
 POOLS = {"atlas": "fphot_atlas", "ztf": "fphot_ztf", "panstarrs": "fphot_panstarrs"}
+PROCESS_CHUNK = 250  # raw products parsed and stored per task instance
 
 PARAMS = {
     "targets": Param(
@@ -43,6 +46,9 @@ PARAMS = {
     "first_days": Param(60.0, type="number", minimum=1, maximum=20000, title="Window of a new target (days)"),
     "alert_sigma": Param(5.0, type="number", minimum=3, maximum=100, title="Change significance (sigma)"),
     "alert_delta_mag": Param(0.5, type="number", minimum=0, maximum=10, title="Brightening (mag)"),
+    "ztf_batch_size": Param(1500, type="integer", minimum=1, maximum=1500, title="ZTF: positions per batch request"),
+    "ps1_chunk_size": Param(500, type="integer", minimum=1, maximum=5000, title="PanSTARRS: targets per task"),
+    "ps1_workers": Param(4, type="integer", minimum=1, maximum=16, title="PanSTARRS: concurrent queries per task"),
     "atlas_poll_seconds": Param(60.0, type="number", exclusiveMinimum=0, title="ATLAS: first status check after (s)"),
     "ztf_poll_seconds": Param(
         300.0,
@@ -89,7 +95,7 @@ with DAG(
         from astropy.time import Time
 
         from fphot_provider.sinks import get_sink
-        from fphot_provider.survey import atlas_batches, incremental_windows
+        from fphot_provider.survey import atlas_batches, batches, chunks, incremental_windows
 
         sink = get_sink(params["sink"])
         end = float(Time(data_interval_end or pendulum.now("UTC")).mjd)
@@ -103,15 +109,18 @@ with DAG(
             "max_poll_interval": 15 * params["atlas_poll_seconds"],
         }
         ztf_poll = {"poll_interval": params["ztf_poll_seconds"], "max_poll_interval": 6 * params["ztf_poll_seconds"]}
+        ps1 = {"workers": params["ps1_workers"]}
         return {
             "atlas": [{**batch, **atlas_poll} for batch in atlas_batches(queries["atlas"])],
-            "ztf": [{**query, **ztf_poll} for query in queries["ztf"]],
-            "panstarrs": queries["panstarrs"],
+            "ztf": [{**batch, **ztf_poll} for batch in batches(queries["ztf"], params["ztf_batch_size"])],
+            "panstarrs": [
+                {"queries": chunk, **ps1} for chunk in chunks(queries["panstarrs"], params["ps1_chunk_size"])
+            ],
         }
 
     @task
     def queries(planned: dict[str, Any], service: str) -> list[dict[str, Any]]:
-        """One service's share of the plan (mapping needs a list of its own)."""
+        """One service's share of the plan (mapping needs a list of its own): a list of chunks."""
         return planned[service]
 
     loaded = load()
@@ -120,33 +129,42 @@ with DAG(
     atlas = AtlasBatchForcedPhotometryOperator.partial(
         task_id="atlas_fetch", pool=POOLS["atlas"], deferrable=True
     ).expand_kwargs(per_service["atlas"])
-    ztf = ZtfForcedPhotometryOperator.partial(task_id="ztf_fetch", pool=POOLS["ztf"], deferrable=True).expand_kwargs(
-        per_service["ztf"]
-    )
-    panstarrs = PanstarrsPhotometryOperator.partial(task_id="panstarrs_fetch", pool=POOLS["panstarrs"]).expand_kwargs(
+    ztf = ZtfBatchForcedPhotometryOperator.partial(
+        task_id="ztf_fetch", pool=POOLS["ztf"], deferrable=True
+    ).expand_kwargs(per_service["ztf"])
+    panstarrs = PanstarrsChunkOperator.partial(task_id="panstarrs_fetch", pool=POOLS["panstarrs"]).expand_kwargs(
         per_service["panstarrs"]
     )
 
     @task(trigger_rule="all_done")
-    def products(atlas_results: Any, ztf_products: Any, panstarrs_products: Any) -> list[dict[str, Any]]:
-        """Every raw product of the night, from whatever fetches succeeded."""
-        found = [p for result in atlas_results or [] if result for p in result["products"]]
-        found += [p for p in [*(ztf_products or []), *(panstarrs_products or [])] if p]
-        return found
+    def products(atlas_results: Any, ztf_results: Any, panstarrs_results: Any) -> dict[str, Any]:
+        """Every raw product of the night in chunks to store, and every target a fetch chunk reported failed."""
+        from fphot_provider.survey import chunks
+
+        found, failed = [], []
+        for service, results in (("atlas", atlas_results), ("ztf", ztf_results), ("panstarrs", panstarrs_results)):
+            for result in results or []:
+                if result:
+                    found += result["products"]
+                    failed += [{"service": service, **failure} for failure in result["failures"]]
+        return {"chunks": chunks(found, PROCESS_CHUNK), "failures": failed, "products": len(found)}
+
+    @task
+    def product_chunks(night: dict[str, Any]) -> list[list[dict[str, Any]]]:
+        return night["chunks"]
 
     night = products(atlas.output, ztf.output, panstarrs.output)
-    processed = PhotometryProcessorOperator.partial(
+    processed = PhotometryChunkProcessorOperator.partial(
         task_id="process",
         sink="{{ params.sink }}",
         trigger_rule="all_done",
-    ).expand(product=night)
+    ).expand(products=product_chunks(night))
 
     @task(trigger_rule="all_done", outlets=[AssetAlias(ALIAS)])
     def report(
         loaded: dict[str, Any],
         planned: dict[str, Any],
-        night: list[dict[str, Any]],
-        atlas_results: Any,
+        night: dict[str, Any],
         processed_results: Any,
         params: dict[str, Any] | None = None,
         outlet_events: Any = None,
@@ -155,10 +173,12 @@ with DAG(
         """Plot, detect changes, emit one asset event per updated target, summarize the night."""
         from fphot_provider.survey_report import summarize
 
-        processed = [r for r in processed_results or [] if r]
-        summary = summarize(loaded, planned, night, list(atlas_results or []), params, context, processed)
+        done = [r for r in processed_results or [] if r]
+        processed = [result for chunk in done for result in chunk["results"]]
+        failures = night["failures"] + [failure for chunk in done for failure in chunk["failures"]]
+        summary = summarize(loaded, planned, failures, params, context, processed)
         for name in summary["updated_targets"]:
             outlet_events[AssetAlias(ALIAS)].add(Asset(f"fphot://photometry/{name}"))
         return summary
 
-    report(loaded, planned, night, atlas.output, processed.output)
+    report(loaded, planned, night, processed.output)

@@ -100,17 +100,30 @@ def incremental_windows(
     return queries
 
 
+def batches(queries: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    """Group per-target queries into batches of up to ``size`` with one window each.
+
+    Queries are sorted by window start first, so targets with alike windows share a batch (a new
+    target's long first window does not stretch its neighbours'); each batch asks from the
+    earliest start of its group, so no target asks for less than it needs.
+    """
+    ordered = sorted(queries, key=lambda q: (q["mjd_min"], q["target_name"]))
+    groups = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    return [
+        {
+            "targets": [{"name": q["target_name"], "ra": q["ra"], "dec": q["dec"]} for q in group],
+            "mjd_min": min(q["mjd_min"] for q in group),
+            "mjd_max": max(q["mjd_max"] for q in group),
+        }
+        for group in groups
+    ]
+
+
 def atlas_batches(queries: list[dict[str, Any]], size: int = MAX_BATCH) -> list[dict[str, Any]]:
-    """Group per-target queries into ``radeclist`` batches of up to ``size`` (one window each:
-    the earliest start of the group, so no target asks for less than it needs)."""
-    batches = []
-    for i in range(0, len(queries), size):
-        group = queries[i : i + size]
-        batches.append(
-            {
-                "targets": [{"name": q["target_name"], "ra": q["ra"], "dec": q["dec"]} for q in group],
-                "mjd_min": min(q["mjd_min"] for q in group),
-                "mjd_max": max(q["mjd_max"] for q in group),
-            }
-        )
-    return batches
+    """ATLAS ``radeclist`` batches of up to 100 targets."""
+    return batches(queries, size)
+
+
+def chunks(items: list[Any], size: int) -> list[list[Any]]:
+    """Consecutive chunks of up to ``size`` items: the unit a mapped task instance works on."""
+    return [items[i : i + size] for i in range(0, len(items), max(1, size))]

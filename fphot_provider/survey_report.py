@@ -15,26 +15,32 @@ from fphot_provider.targets import safe_name
 log = logging.getLogger(__name__)
 
 
-def window_starts(planned: dict[str, Any]) -> dict[str, float]:
-    """The earliest start asked for each target this night (any service)."""
-    starts: dict[str, float] = {}
-    for query in [*(planned.get("ztf") or []), *(planned.get("panstarrs") or [])]:
-        starts[query["target_name"]] = min(query["mjd_min"], starts.get(query["target_name"], float("inf")))
-    for batch in planned.get("atlas", []):
-        for target in batch["targets"]:
-            starts[target["name"]] = min(batch["mjd_min"], starts.get(target["name"], float("inf")))
+def asked(planned: dict[str, Any]) -> dict[tuple[str, str], float]:
+    """(service, target) -> the window start asked for it this night, from the plan's chunks."""
+    starts: dict[tuple[str, str], float] = {}
+    for service in ("atlas", "ztf"):
+        for batch in planned.get(service) or []:
+            starts |= {(service, target["name"]): batch["mjd_min"] for target in batch["targets"]}
+    for chunk in planned.get("panstarrs") or []:
+        starts |= {("panstarrs", query["target_name"]): query["mjd_min"] for query in chunk["queries"]}
     return starts
 
 
-def missing_results(planned: dict[str, Any], night: list[dict[str, Any]], atlas_failures: list[dict]) -> list[dict]:
-    """Targets a service was asked about but gave nothing back for (their task failed)."""
-    got = {(p["service"], p["target"]["name"]) for p in night}
-    failed = {("atlas", f["target"]) for f in atlas_failures}
-    asked = {("atlas", t["name"]) for b in planned.get("atlas", []) for t in b["targets"]}
-    asked |= {(s, q["target_name"]) for s in ("ztf", "panstarrs") for q in planned.get(s, [])}
+def window_starts(planned: dict[str, Any]) -> dict[str, float]:
+    """The earliest start asked for each target this night (any service)."""
+    starts: dict[str, float] = {}
+    for (_, name), start in asked(planned).items():
+        starts[name] = min(start, starts.get(name, float("inf")))
+    return starts
+
+
+def missing_results(planned: dict[str, Any], processed: list[dict], failures: list[dict]) -> list[dict]:
+    """Targets a service was asked about but gave nothing back for (their chunk's task failed)."""
+    got = {(r["service"], r["target"]) for r in processed}
+    failed = {(f["service"], f["target"]) for f in failures}
     return [
-        {"service": s, "target": t, "error": "no result: the fetch task failed (see its log)"}
-        for s, t in sorted(asked - got - failed)
+        {"service": s, "target": t, "error": "no result: the fetch or store task failed (see its log)"}
+        for s, t in sorted(set(asked(planned)) - got - failed)
     ]
 
 
@@ -48,8 +54,7 @@ def changed_targets(processed: list[dict] | None) -> set[str] | None:
 def summarize(
     loaded: dict,
     planned: dict,
-    night: list[dict],
-    atlas_results: list[dict],
+    reported: list[dict],
     params: dict,
     context: dict,
     processed: list[dict] | None = None,
@@ -60,8 +65,7 @@ def summarize(
     thousands, a quiet night costs nothing per quiet target. Alerts are listed most significant first.
     """
     sink = get_sink(params["sink"])
-    atlas_failures = [{"service": "atlas", **f} for r in atlas_results if r for f in r["failures"]]
-    failures = atlas_failures + missing_results(planned, night, atlas_failures)
+    failures = list(reported) + missing_results(planned, processed or [], reported)
     starts = window_starts(planned)
     changed = changed_targets(processed)
     alerts: list[ChangeAlert] = []

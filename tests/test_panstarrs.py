@@ -244,3 +244,17 @@ def test_operator_empty_cone(run_dag, panstarrs_emulator, data_dir: Path) -> Non
     state, tasks, _ = run_dag("fphot_test_panstarrs", CONF)
     assert state == "success", tasks
     assert len(FileSink(data_dir).read("ps1 target")) == 0
+
+
+@pytest.mark.airflow
+def test_chunk_of_targets_in_one_task_with_failures_kept_apart(run_dag, panstarrs_emulator) -> None:
+    queries = [
+        {"target_name": f"p{i}", "ra": 150 + i, "dec": 2.0, "mjd_min": 55000.0, "mjd_max": 57000.0} for i in range(8)
+    ]
+    queries[3]["mjd_max"] = 54000.0  # a window that ends before it starts: this target alone fails
+    state, tasks, dr = run_dag("fphot_test_ps1_chunk", {"queries": queries})
+    assert state == "success", tasks
+    result = next(t for t in dr.get_task_instances()).xcom_pull(task_ids="fetch")
+    assert [f["target"] for f in result["failures"]] == ["p3"] and "mjd_max" in result["failures"][0]["error"]
+    assert sorted(p["target"]["name"] for p in result["products"]) == [f"p{i}" for i in range(8) if i != 3]
+    assert all(p["service"] == "panstarrs" for p in result["products"])

@@ -48,7 +48,7 @@ def test_monitor_night_under_faults(
         Fault(status=200, truncate=True, count=2, path="/static/"),
     )  # result files cut short
     atlas_emulator.state.deleted_elsewhere.append((34.0, -6.0, True))  # R04's task vanishes from the server
-    status_page = "/cgi-bin/getForcedPhotometryRequests.cgi"
+    status_page = "/cgi-bin/getBatchForcedPhotometryRequests.cgi"  # the monitor goes through the batch service
     disturb(
         ztf_emulator,
         Fault(status=502, count=3, path=status_page),

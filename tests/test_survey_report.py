@@ -10,7 +10,6 @@ from fphot_provider.survey_report import changed_targets, summarize
 from tests.sinks.conformance import table
 
 PARAMS = {"sink": "file", "alert_sigma": 5.0, "alert_delta_mag": 0.5}
-NIGHT = [{"service": "ztf", "target": {"name": name}} for name in ("A", "B")]  # both fetched fine
 
 
 def test_only_changed_targets_are_redrawn(data_dir: Path) -> None:
@@ -18,12 +17,12 @@ def test_only_changed_targets_are_redrawn(data_dir: Path) -> None:
     for name in ("A", "B"):
         sink.write(table(target=name, n=5))
     loaded = {"targets": [{"name": "A"}, {"name": "B"}], "errors": []}
-    planned = {"ztf": [{"target_name": n, "mjd_min": 60000.0} for n in ("A", "B")], "panstarrs": [], "atlas": []}
+    planned = {"ztf": [{"targets": [{"name": "A"}, {"name": "B"}], "mjd_min": 60000.0}], "panstarrs": [], "atlas": []}
     processed = [
         {"service": "ztf", "target": "A", "inserted": 5, "updated": 0},
         {"service": "ztf", "target": "B", "inserted": 0, "updated": 0},
     ]
-    summary = summarize(loaded, planned, NIGHT, [], PARAMS, {}, processed)
+    summary = summarize(loaded, planned, [], PARAMS, {}, processed)
     assert summary["updated_targets"] == ["A"]
     assert (data_dir / "plots" / "A.png").exists() and not (data_dir / "plots" / "B.png").exists()
     assert summary["counts"] == {
@@ -58,7 +57,19 @@ def test_alerts_are_listed_most_significant_first(monkeypatch, data_dir: Path) -
     for name in ("A", "B"):
         sink.write(table(target=name, n=5))
     loaded = {"targets": [{"name": "A"}, {"name": "B"}], "errors": []}
-    planned = {"ztf": [{"target_name": n, "mjd_min": 60000.0} for n in ("A", "B")], "panstarrs": [], "atlas": []}
+    planned = {"ztf": [{"targets": [{"name": "A"}, {"name": "B"}], "mjd_min": 60000.0}], "panstarrs": [], "atlas": []}
     processed = [{"service": "ztf", "target": n, "inserted": 5, "updated": 0} for n in ("A", "B")]
-    summary = summarize(loaded, planned, NIGHT, [], PARAMS, {}, processed)
+    summary = summarize(loaded, planned, [], PARAMS, {}, processed)
     assert [a["target"] for a in summary["alerts"]] == ["B", "A"]
+
+
+def test_a_target_that_came_back_from_no_task_is_reported() -> None:
+    from fphot_provider.survey_report import missing_results
+
+    planned = {
+        "atlas": [{"targets": [{"name": "A"}, {"name": "B"}], "mjd_min": 1.0}],
+        "panstarrs": [{"queries": [{"target_name": "A", "mjd_min": 2.0}]}],
+    }
+    processed = [{"service": "atlas", "target": "A"}]
+    failures = [{"service": "atlas", "target": "B", "error": "x"}]
+    assert [(m["service"], m["target"]) for m in missing_results(planned, processed, failures)] == [("panstarrs", "A")]

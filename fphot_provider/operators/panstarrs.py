@@ -1,25 +1,26 @@
-"""Fetch a target's PanSTARRS DR2 per-epoch light curve from MAST (synchronous)."""
+"""Fetch PanSTARRS DR2 per-epoch light curves from MAST (synchronous): one target, or a chunk of many."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from airflow.sdk import BaseOperator
 from astropy.time import Time
 
-from fphot_provider.exceptions import InvalidQueryError
+from fphot_provider.exceptions import FphotError, InvalidQueryError
 from fphot_provider.failures import fails_fast
 from fphot_provider.hooks.panstarrs import PanstarrsHook
-from fphot_provider.operators.base import ForcedPhotometryOperator
-from fphot_provider.storage import store_raw
+from fphot_provider.operators.base import ForcedPhotometryOperator, raw_product
+from fphot_provider.storage import data_dir, store_raw
+from fphot_provider.targets import QueryWindow, Target
 from fphot_provider.wire import panstarrs as wire
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from airflow.sdk import Context
-
-    from fphot_provider.targets import QueryWindow, Target
 
 CHOICES = ("nearest", "all")
 
@@ -60,50 +61,116 @@ class PanstarrsPhotometryOperator(ForcedPhotometryOperator):
     @fails_fast
     def execute(self, context: Context) -> dict[str, Any]:
         target, window = self.query()
-        if self.choose not in CHOICES:
-            raise InvalidQueryError("choose", f"must be one of {CHOICES}, got {self.choose!r}")
+        check_choice(self.choose)
         hook = PanstarrsHook(self.panstarrs_conn_id)
-        objects = self._objects(hook, target)
-        paths: list[Path] = []
-        for obj in objects:
-            paths += self._fetch(hook, target, window, obj["objID"])
-        return self.product(target, window, paths, objects=objects, radius_arcsec=float(self.radius_arcsec))
+        return fetch_target(hook, target, window, float(self.radius_arcsec), self.choose, self.root, self.log)
 
-    def _objects(self, hook: PanstarrsHook, target: Target) -> list[dict[str, Any]]:
-        """The PS1 objects to use, nearest first, with their separations."""
-        cone = hook.cone(
-            "mean",
-            target.ra,
-            target.dec,
-            float(self.radius_arcsec) / 3600.0,
-            columns=wire.OBJECT_COLUMNS,
-            **{"nDetections.gt": "1"},
+
+class PanstarrsChunkOperator(BaseOperator):
+    """Fetch many targets' PS1 detections inside one task, a few requests at a time.
+
+    A survey night would otherwise be one task instance per target; MAST answers at once, so a
+    chunk of hundreds runs in one process with ``workers`` concurrent queries (the
+    ``fphot_panstarrs`` pool still caps how many chunks run at once). A failing target is
+    reported in the result; the rest of the chunk completes.
+
+    :param queries: ``[{"target_name", "ra", "dec", "mjd_min", "mjd_max"}, ...]``.
+    :param workers: concurrent MAST queries in this task.
+    """
+
+    template_fields = ("queries",)
+
+    def __init__(
+        self,
+        *,
+        queries: list[dict[str, Any]],
+        workers: int = 4,
+        radius_arcsec: float = 2.0,
+        choose: str = "nearest",
+        panstarrs_conn_id: str = PanstarrsHook.default_conn_name,
+        data_dir: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.queries, self.workers = queries, workers
+        self.radius_arcsec, self.choose, self.panstarrs_conn_id = radius_arcsec, choose, panstarrs_conn_id
+        self.data_dir = data_dir
+
+    @fails_fast
+    def execute(self, context: Context) -> dict[str, Any]:
+        check_choice(self.choose)
+        hook = PanstarrsHook(self.panstarrs_conn_id)
+        hook.get_conn()  # once, before the threads share the hook (a missing Connection fails here)
+        with ThreadPoolExecutor(max_workers=max(1, int(self.workers))) as pool:
+            outcomes = list(pool.map(lambda query: self._one(hook, query), self.queries))
+        products = [o["product"] for o in outcomes if "product" in o]
+        failures = [o["failure"] for o in outcomes if "failure" in o]
+        self.log.info(
+            "PS1 chunk: %d targets, %d products, %d failures", len(self.queries), len(products), len(failures)
         )
-        if cone.empty:
-            self.log.info("no PS1 object within %s arcsec of %s", self.radius_arcsec, target.name)
-            return []
-        cone = cone.assign(sep=wire.separations_arcsec(target.ra, target.dec, cone["raMean"], cone["decMean"]))
-        cone = cone.sort_values("sep")
-        chosen = cone if self.choose == "all" else cone.head(1)
-        objects = [
-            {
-                "objID": int(row.objID),
-                "separation_arcsec": round(float(row.sep), 4),
-                "n_detections": _int_or_none(row.nDetections),
-            }
-            for row in chosen.itertuples()
-        ]
-        self.log.info("%d PS1 object(s) in the cone; using %s", len(cone), objects)
-        return objects
+        return {"products": products, "failures": failures}
 
-    def _fetch(self, hook: PanstarrsHook, target: Target, window: QueryWindow, obj_id: int) -> list[Path]:
-        start, end = Time([window.mjd_min, window.mjd_max], format="mjd", scale="utc").tai.mjd
-        _, pages = hook.detection_pages(obj_id, **{"obsTime.gte": repr(float(start)), "obsTime.lte": repr(float(end))})
-        return [
-            store_raw(self.root, self.service, target.safe_name, f"detection_obj{obj_id}_p{n}.csv", text)
-            for n, text in enumerate(pages, start=1)
-            if text.strip()
-        ]
+    def _one(self, hook: PanstarrsHook, query: dict[str, Any]) -> dict[str, Any]:
+        try:
+            target = Target.parse(query["target_name"], query["ra"], query["dec"])
+            window = QueryWindow.parse(query.get("mjd_min"), query.get("mjd_max"))
+            root = data_dir(self.data_dir)
+            return {
+                "product": fetch_target(hook, target, window, float(self.radius_arcsec), self.choose, root, self.log)
+            }
+        except FphotError as err:  # one target's trouble stays its own
+            return {"failure": {"target": query.get("target_name"), "error": str(err)}}
+
+
+def check_choice(choose: str) -> None:
+    if choose not in CHOICES:
+        raise InvalidQueryError("choose", f"must be one of {CHOICES}, got {choose!r}")
+
+
+def fetch_target(
+    hook: PanstarrsHook, target: Target, window: QueryWindow, radius_arcsec: float, choose: str, root: Path, log: Any
+) -> dict[str, Any]:
+    """One target: the chosen objects in the cone, their detections inside the window, kept raw."""
+    objects = _objects(hook, target, radius_arcsec, choose, log)
+    paths: list[Path] = []
+    for obj in objects:
+        paths += _fetch(hook, target, window, obj["objID"], root)
+    return raw_product(
+        "panstarrs", "panstarrs_photometry", target, window, paths, objects=objects, radius_arcsec=radius_arcsec
+    )
+
+
+def _objects(hook: PanstarrsHook, target: Target, radius_arcsec: float, choose: str, log: Any) -> list[dict[str, Any]]:
+    """The PS1 objects to use, nearest first, with their separations."""
+    cone = hook.cone(
+        "mean", target.ra, target.dec, radius_arcsec / 3600.0, columns=wire.OBJECT_COLUMNS, **{"nDetections.gt": "1"}
+    )
+    if cone.empty:
+        log.info("no PS1 object within %s arcsec of %s", radius_arcsec, target.name)
+        return []
+    cone = cone.assign(sep=wire.separations_arcsec(target.ra, target.dec, cone["raMean"], cone["decMean"]))
+    cone = cone.sort_values("sep")
+    chosen = cone if choose == "all" else cone.head(1)
+    objects = [
+        {
+            "objID": int(row.objID),
+            "separation_arcsec": round(float(row.sep), 4),
+            "n_detections": _int_or_none(row.nDetections),
+        }
+        for row in chosen.itertuples()
+    ]
+    log.info("%d PS1 object(s) in the cone of %s; using %s", len(cone), target.name, objects)
+    return objects
+
+
+def _fetch(hook: PanstarrsHook, target: Target, window: QueryWindow, obj_id: int, root: Path) -> list[Path]:
+    start, end = Time([window.mjd_min, window.mjd_max], format="mjd", scale="utc").tai.mjd
+    _, pages = hook.detection_pages(obj_id, **{"obsTime.gte": repr(float(start)), "obsTime.lte": repr(float(end))})
+    return [
+        store_raw(root, "panstarrs", target.safe_name, f"detection_obj{obj_id}_p{n}.csv", text)
+        for n, text in enumerate(pages, start=1)
+        if text.strip()
+    ]
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from fphot_provider.exceptions import FphotError
 from fphot_provider.failures import fails_fast
 from fphot_provider.plotting import plot_light_curve
 from fphot_provider.processing import process_product
@@ -45,31 +46,72 @@ class PhotometryProcessorOperator(BaseOperator):
 
     @fails_fast
     def execute(self, context: Context) -> dict[str, Any]:
-        table = process_product(self.product, **self.parser_options)
-        sink = get_sink(self.sink, root=self.data_dir)
-        result = sink.write_product(table, self.product)
-        dropped = table.attrs.get("duplicates_dropped", 0)
-        if dropped:
-            self.log.warning("%s listed %d exposures twice; kept one row each", self.product["service"], dropped)
-        self.log.info(
-            "%s rows for %s (%d detections, %d flagged) -> %s: %d new, %d updated, %d unchanged",
-            len(table),
-            self.product["target"]["name"],
-            int(table["detected"].sum()),
-            int((~table["good"]).sum()),
-            sink.describe(),
-            result.inserted,
-            result.updated,
-            result.unchanged,
-        )
-        return {
-            "service": self.product["service"],
-            "target": self.product["target"]["name"],
-            "rows": len(table),
-            "inserted": result.inserted,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        }
+        return process_into(self.product, get_sink(self.sink, root=self.data_dir), self.parser_options, self.log)
+
+
+class PhotometryChunkProcessorOperator(BaseOperator):
+    """Parse and store a chunk of raw products in one task (a survey night: thousands of products).
+
+    A product that cannot be processed is reported in the result (``failures``); the rest of the
+    chunk is stored.
+
+    :param products: raw products (from the chunked fetch operators).
+    :param sink: a sink spec.
+    :param parser_options: options for the parsers.
+    """
+
+    template_fields = ("products", "sink", "parser_options")
+
+    def __init__(
+        self,
+        *,
+        products: list[dict[str, Any]],
+        sink: str = "file",
+        parser_options: dict[str, Any] | None = None,
+        data_dir: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.products, self.sink, self.parser_options, self.data_dir = products, sink, parser_options or {}, data_dir
+
+    @fails_fast
+    def execute(self, context: Context) -> dict[str, Any]:
+        sink = get_sink(self.sink, root=self.data_dir)  # a bad spec fails the task at once
+        results, failures = [], []
+        for product in self.products or []:
+            try:
+                results.append(process_into(product, sink, self.parser_options, self.log))
+            except FphotError as err:
+                failures.append({"service": product["service"], "target": product["target"]["name"], "error": str(err)})
+        return {"results": results, "failures": failures}
+
+
+def process_into(product: dict[str, Any], sink: Any, options: dict[str, Any], log: Any) -> dict[str, Any]:
+    """Parse one raw product and upsert its rows; the counts for the run's summary."""
+    table = process_product(product, **options)
+    result = sink.write_product(table, product)
+    dropped = table.attrs.get("duplicates_dropped", 0)
+    if dropped:
+        log.warning("%s listed %d exposures twice; kept one row each", product["service"], dropped)
+    log.info(
+        "%s rows for %s (%d detections, %d flagged) -> %s: %d new, %d updated, %d unchanged",
+        len(table),
+        product["target"]["name"],
+        int(table["detected"].sum()),
+        int((~table["good"]).sum()),
+        sink.describe(),
+        result.inserted,
+        result.updated,
+        result.unchanged,
+    )
+    return {
+        "service": product["service"],
+        "target": product["target"]["name"],
+        "rows": len(table),
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+    }
 
 
 class LightCurvePlotOperator(BaseOperator):

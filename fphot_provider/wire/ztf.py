@@ -336,3 +336,36 @@ def _same_start(listed: float, asked: float) -> bool:
     if abs(listed - asked) <= MATCH_TOLERANCE:
         return True
     return asked < SURVEY_START_JD and asked - MATCH_TOLERANCE <= listed <= SURVEY_START_JD + MATCH_TOLERANCE
+
+
+def match_batch(
+    rows: Sequence[ZtfRequest],
+    positions: Sequence[Sequence[float]],
+    jd_start: float,
+    jd_end: float,
+    *,
+    after_id: int = 0,
+) -> list[ZtfRequest | None]:
+    """For each position of a batch (as submitted, 6 decimals), the newest row of this window.
+
+    Only rows newer than ``after_id`` (the newest request id listed before the submission) can be
+    ours: request ids grow with time (a guess, see docs/service-facts.md). The batch page lists
+    one row per position; rows are indexed by position, so 1,500 positions against thousands of
+    rows cost a few dictionary look-ups each.
+    """
+    index: dict[tuple[int, int], list[ZtfRequest]] = {}
+    for row in rows:
+        if row.req_id > after_id:
+            index.setdefault(_cell(row.ra, row.dec), []).append(row)
+    found = []
+    for ra, dec in positions:
+        key = _cell(ra, dec)
+        near = [r for dr in (-1, 0, 1) for dd in (-1, 0, 1) for r in index.get((key[0] + dr, key[1] + dd), ())]
+        same = [r for r in near if same_query(r, ra, dec, jd_start, jd_end)]
+        found.append(max(same, key=lambda r: r.req_id) if same else None)
+    return found
+
+
+def _cell(ra: float, dec: float) -> tuple[int, int]:
+    """Index cell of 1e-4 degrees: the 1e-5 matching tolerance never crosses more than one cell."""
+    return round(ra * 1e4), round(dec * 1e4)

@@ -65,3 +65,13 @@ for dag_id, deferrable in (("fphot_test_atlas_batch", True), ("fphot_test_atlas_
             max_poll_interval=0.5,
         )
     globals()[dag_id] = batch_dag
+
+with DAG(
+    dag_id="fphot_test_ps1_chunk",
+    schedule=None,
+    params={"queries": Param([], type="array")},
+    render_template_as_native_obj=True,
+) as ps1_chunk_dag:
+    from fphot_provider.operators.panstarrs import PanstarrsChunkOperator
+
+    PanstarrsChunkOperator(task_id="fetch", queries="{{ params.queries }}", workers=3, radius_arcsec=5)

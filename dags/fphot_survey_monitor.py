@@ -31,7 +31,9 @@ from fphot_provider.operators.ztf_batch import ZtfBatchForcedPhotometryOperator
 ALIAS = "fphot-photometry"
 EXAMPLE_TARGETS = Path(__file__).with_name("monitor_targets.csv")
 POOLS = {"atlas": "fphot_atlas", "ztf": "fphot_ztf", "panstarrs": "fphot_panstarrs"}
-PROCESS_CHUNK = 250  # raw products parsed and stored per task instance
+# The night's products are stored by at most this many task instances (each a chunk of at least
+# PROCESS_MIN products): 10,000 targets x 3 services is 20 store tasks, not 30,000.
+PROCESS_TASKS, PROCESS_MIN = 20, 100
 
 PARAMS = {
     "targets": Param(
@@ -47,7 +49,7 @@ PARAMS = {
     "alert_sigma": Param(5.0, type="number", minimum=3, maximum=100, title="Change significance (sigma)"),
     "alert_delta_mag": Param(0.5, type="number", minimum=0, maximum=10, title="Brightening (mag)"),
     "ztf_batch_size": Param(1500, type="integer", minimum=1, maximum=1500, title="ZTF: positions per batch request"),
-    "ps1_chunk_size": Param(500, type="integer", minimum=1, maximum=5000, title="PanSTARRS: targets per task"),
+    "ps1_chunk_size": Param(1000, type="integer", minimum=1, maximum=5000, title="PanSTARRS: targets per task"),
     "ps1_workers": Param(4, type="integer", minimum=1, maximum=16, title="PanSTARRS: concurrent queries per task"),
     "atlas_poll_seconds": Param(60.0, type="number", exclusiveMinimum=0, title="ATLAS: first status check after (s)"),
     "ztf_poll_seconds": Param(
@@ -147,7 +149,8 @@ with DAG(
                 if result:
                     found += result["products"]
                     failed += [{"service": service, **failure} for failure in result["failures"]]
-        return {"chunks": chunks(found, PROCESS_CHUNK), "failures": failed, "products": len(found)}
+        size = max(PROCESS_MIN, -(-len(found) // PROCESS_TASKS))
+        return {"chunks": chunks(found, size), "failures": failed, "products": len(found)}
 
     @task
     def product_chunks(night: dict[str, Any]) -> list[list[dict[str, Any]]]:

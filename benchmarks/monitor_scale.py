@@ -17,7 +17,7 @@ from collections import defaultdict
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo root, for tests.*
 
 from fphot_provider.emulators import atlas, panstarrs, ztf  # noqa: E402
-from fphot_provider.emulators.common import EmulatorServer  # noqa: E402
+from fphot_provider.emulators.common import STATS_KEY, EmulatorServer  # noqa: E402
 from tests.helpers import (
     as_csv,  # noqa: E402
     wait_until,  # noqa: E402
@@ -45,12 +45,13 @@ def main() -> None:
             "AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT": json.dumps(
                 {"conn_type": "fphot_panstarrs", "host": f"{p.url}/api/v0.1/panstarrs"}
             ),
+            "AIRFLOW__FPHOT__ZTF_MIN_POLL_SECONDS": "5",  # emulators on loopback, not the real page
         }
         postgres, pg_handle = start_postgres()
         cluster = AirflowCluster("LocalExecutor", env, postgres=postgres)
         try:
             cluster.start("scheduler", "dag-processor", "triggerer")
-            for pool, slots in (("fphot_atlas", 4), ("fphot_ztf", 8), ("fphot_panstarrs", 4)):
+            for pool, slots in (("fphot_atlas", 4), ("fphot_ztf", 2), ("fphot_panstarrs", 2)):
                 cluster.api("POST", "/pools", json={"name": pool, "slots": slots, "include_deferred": False})
             (cluster.home / "targets.csv").write_text(as_csv(targets))
             conf = {
@@ -69,9 +70,29 @@ def main() -> None:
             )
             wall = time.monotonic() - start
             report(cluster, run_id, count, services, wall)
+            print(
+                f"  our CPU: {cpu_seconds(cluster):.0f} s in all Airflow processes, "
+                f"{1000 * cpu_seconds(cluster) / (count * len(services)):.1f} ms per target and service"
+            )
+            for name, server in (("atlas", a), ("ztf", z), ("panstarrs", p)):
+                print(f"  {name} requests: {dict(server.app[STATS_KEY])}")
         finally:
             cluster.stop()
             pg_handle.cleanup()
+
+
+def cpu_seconds(cluster: AirflowCluster) -> float:
+    """User + system CPU of the Airflow components and their reaped children (the task processes)."""
+    import psutil
+
+    total = 0.0
+    for proc in cluster.procs:
+        try:
+            times = psutil.Process(proc.pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
 def report(cluster: AirflowCluster, run_id: str, count: int, services: list[str], wall: float) -> None:

@@ -13,11 +13,11 @@ from dataclasses import asdict
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from fphot_provider.exceptions import InvalidQueryError, JobFailedError, RemoteServiceError
+from fphot_provider.exceptions import JobFailedError, RemoteServiceError
 from fphot_provider.hooks.atlas import AtlasHook
 from fphot_provider.operators.atlas import QUEUE_FULL_WAIT, store_result
 from fphot_provider.operators.base import raw_product
-from fphot_provider.operators.job import RemoteJobOperator
+from fphot_provider.operators.job import BatchJobOperator
 from fphot_provider.storage import data_dir
 from fphot_provider.targets import QueryWindow, Target
 from fphot_provider.triggers.atlas import AtlasBatchJobTrigger, batch_entry
@@ -30,7 +30,7 @@ URLS_KEY = "atlas_batch_task_urls"
 Query = tuple[list[Target], QueryWindow]
 
 
-class AtlasBatchForcedPhotometryOperator(RemoteJobOperator):
+class AtlasBatchForcedPhotometryOperator(BatchJobOperator):
     """Submit up to 100 targets in one ``radeclist`` request; return one raw product per target.
 
     :param targets: ``[{"name", "ra", "dec"}, ...]`` (templated; validated like every target).
@@ -40,24 +40,14 @@ class AtlasBatchForcedPhotometryOperator(RemoteJobOperator):
     :param data_dir: root for raw files.
     """
 
-    template_fields = ("targets", "mjd_min", "mjd_max")
     state_key = URLS_KEY
     queue_full_wait = QUEUE_FULL_WAIT
     what = "the ATLAS batch"
+    max_targets = MAX_BATCH
 
-    def __init__(
-        self,
-        *,
-        targets: list[dict[str, Any]],
-        mjd_min: float | str | None = None,
-        mjd_max: float | str | None = None,
-        atlas_conn_id: str = AtlasHook.default_conn_name,
-        data_dir: str | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, atlas_conn_id: str = AtlasHook.default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.targets, self.mjd_min, self.mjd_max = targets, mjd_min, mjd_max
-        self.atlas_conn_id, self.data_dir = atlas_conn_id, data_dir
+        self.atlas_conn_id = atlas_conn_id
 
     @cached_property
     def hook(self) -> AtlasHook:
@@ -65,10 +55,7 @@ class AtlasBatchForcedPhotometryOperator(RemoteJobOperator):
 
     # --- the job's steps ------------------------------------------------------------------------
     def prepare(self, context: Context) -> Query:
-        targets = [Target.parse(t.get("name"), t.get("ra"), t.get("dec")) for t in self.targets]
-        if not 1 <= len(targets) <= MAX_BATCH:
-            raise InvalidQueryError("targets", f"a batch holds 1 to {MAX_BATCH} targets, got {len(targets)}")
-        return targets, QueryWindow.parse(self.mjd_min, self.mjd_max)
+        return self.batch_query()
 
     def submit(self, context: Context, query: Query) -> list[str]:
         targets, window = query

@@ -20,6 +20,7 @@ from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
 from airflow.sdk import BaseOperator
 
 from fphot_provider.exceptions import (
+    InvalidQueryError,
     JobFailedError,
     JobTimeoutError,
     QueueFullError,
@@ -27,6 +28,7 @@ from fphot_provider.exceptions import (
     ServiceUnavailableError,
 )
 from fphot_provider.failures import fails_fast
+from fphot_provider.targets import QueryWindow, Target
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -228,3 +230,35 @@ class RemoteJobOperator(BaseOperator):
     def recall(context: Context, key: str) -> Any:
         store = context.get("task_state_store")
         return store.get(key) if store is not None else None
+
+
+class BatchJobOperator(RemoteJobOperator):
+    """A remote job for many targets at once, one window for all (ATLAS radeclist, ZTF batch).
+
+    :param targets: ``[{"name", "ra", "dec"}, ...]`` (templated; validated like every target).
+    :param mjd_min: window start for the whole batch.
+    :param mjd_max: window end.
+    :param data_dir: root for raw files.
+    """
+
+    template_fields = ("targets", "mjd_min", "mjd_max")
+    max_targets: int = 100  # the service's batch size
+
+    def __init__(
+        self,
+        *,
+        targets: list[dict[str, Any]],
+        mjd_min: float | str | None = None,
+        mjd_max: float | str | None = None,
+        data_dir: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.targets, self.mjd_min, self.mjd_max, self.data_dir = targets, mjd_min, mjd_max, data_dir
+
+    def batch_query(self) -> tuple[list[Target], QueryWindow]:
+        """The validated targets (1 to ``max_targets``) and the window, before anything is sent."""
+        targets = [Target.parse(t.get("name"), t.get("ra"), t.get("dec")) for t in self.targets]
+        if not 1 <= len(targets) <= self.max_targets:
+            raise InvalidQueryError("targets", f"a batch holds 1 to {self.max_targets} targets, got {len(targets)}")
+        return targets, QueryWindow.parse(self.mjd_min, self.mjd_max)

@@ -15,10 +15,10 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from fphot_provider.exceptions import InvalidQueryError, RemoteServiceError, ServiceThrottledError
+from fphot_provider.exceptions import RemoteServiceError, ServiceThrottledError
 from fphot_provider.hooks.ztf import ZtfHook, polite_poll_interval
 from fphot_provider.operators.base import download_checked, raw_product
-from fphot_provider.operators.job import RemoteJobOperator
+from fphot_provider.operators.job import BatchJobOperator
 from fphot_provider.parsers.ztf import parse_ztf
 from fphot_provider.storage import data_dir, store_raw
 from fphot_provider.targets import QueryWindow, Target
@@ -32,7 +32,7 @@ JOB_KEY = "ztf_batch_job"
 Query = tuple[list[Target], QueryWindow]
 
 
-class ZtfBatchForcedPhotometryOperator(RemoteJobOperator):
+class ZtfBatchForcedPhotometryOperator(BatchJobOperator):
     """Submit up to 1,500 targets in one ZTF batch request; return one raw product per target.
 
     Waits like the single operator (no status read right after the submit, never more often
@@ -46,26 +46,16 @@ class ZtfBatchForcedPhotometryOperator(RemoteJobOperator):
     :param data_dir: root for raw files.
     """
 
-    template_fields = ("targets", "mjd_min", "mjd_max")
     state_key = JOB_KEY
     queue_full_wait = 600.0
     what = "the ZTF batch request"
+    max_targets = wire.MAX_BATCH
 
-    def __init__(
-        self,
-        *,
-        targets: list[dict[str, Any]],
-        mjd_min: float | str | None = None,
-        mjd_max: float | str | None = None,
-        ztf_conn_id: str = ZtfHook.default_conn_name,
-        data_dir: str | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, ztf_conn_id: str = ZtfHook.default_conn_name, **kwargs: Any) -> None:
         kwargs.setdefault("poll_interval", 0.0)  # as often as polite: the configured floor
         kwargs.setdefault("max_poll_interval", 1800.0)
         super().__init__(**kwargs)
-        self.targets, self.mjd_min, self.mjd_max = targets, mjd_min, mjd_max
-        self.ztf_conn_id, self.data_dir = ztf_conn_id, data_dir
+        self.ztf_conn_id = ztf_conn_id
 
     @cached_property
     def hook(self) -> ZtfHook:
@@ -75,10 +65,7 @@ class ZtfBatchForcedPhotometryOperator(RemoteJobOperator):
     def prepare(self, context: Context) -> Query:
         self.poll_interval = polite_poll_interval(self.poll_interval)
         self.max_poll_interval = max(self.max_poll_interval, self.poll_interval)
-        targets = [Target.parse(t.get("name"), t.get("ra"), t.get("dec")) for t in self.targets]
-        if not 1 <= len(targets) <= wire.MAX_BATCH:
-            raise InvalidQueryError("targets", f"a ZTF batch holds 1 to {wire.MAX_BATCH} targets, got {len(targets)}")
-        return targets, QueryWindow.parse(self.mjd_min, self.mjd_max)
+        return self.batch_query()
 
     def submit(self, context: Context, query: Query) -> dict[str, Any]:
         targets, window = query

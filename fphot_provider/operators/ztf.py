@@ -71,7 +71,39 @@ class ZtfJob:
         )
 
 
-class ZtfForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
+class ZtfPolitenessMixin:
+    """What every ZTF job operator shares: its Connection, and polite waits for the slow status page.
+
+    Poll intervals default to the configured floor (``[fphot] ztf_min_poll_seconds``, 120 s) and are
+    raised to it at run time; nothing reads the page right after a submit. (No ``__init__`` here:
+    Airflow wraps each operator's own ``__init__``; they call :func:`polite_defaults`.)
+    """
+
+    poll_interval: float
+    max_poll_interval: float
+    ztf_conn_id: str
+
+    @cached_property
+    def hook(self) -> ZtfHook:
+        return ZtfHook(self.ztf_conn_id)
+
+    def be_polite(self) -> None:
+        """Raise the poll intervals to the service's floor (read at run time, from config)."""
+        self.poll_interval = polite_poll_interval(self.poll_interval)
+        self.max_poll_interval = max(self.max_poll_interval, self.poll_interval)
+
+    def first_check_now(self, job: dict[str, Any]) -> bool:
+        """Not right after a submit: the status page will not list the request yet."""
+        submitted = job.get("submitted_at")
+        return submitted is None or time.time() >= submitted + self.poll_interval
+
+
+def polite_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Operator kwargs with ZTF's poll defaults: as often as polite (the configured floor), up to 30 min."""
+    return {"poll_interval": 0.0, "max_poll_interval": 1800.0, **kwargs}
+
+
+class ZtfForcedPhotometryOperator(ZtfPolitenessMixin, ForcedPhotometryOperator, RemoteJobOperator):
     """Get a target's ZTF forced-photometry light curve into raw files.
 
     Looks in the status table first: an identical request from the last 30 days that is
@@ -94,14 +126,8 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
     what = "the ZTF request"
 
     def __init__(self, *, ztf_conn_id: str = ZtfHook.default_conn_name, **kwargs: Any) -> None:
-        kwargs.setdefault("poll_interval", 0.0)  # as often as polite: the configured floor (120 s)
-        kwargs.setdefault("max_poll_interval", 1800.0)
-        super().__init__(**kwargs)
+        super().__init__(**polite_defaults(kwargs))
         self.ztf_conn_id = ztf_conn_id
-
-    @cached_property
-    def hook(self) -> ZtfHook:
-        return ZtfHook(self.ztf_conn_id)
 
     @fails_fast
     def execute(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -114,8 +140,7 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
     # --- the job's steps ------------------------------------------------------------------------
     def prepare(self, context: Context) -> Query:
         """The query, with poll intervals raised to the service's floor (read at run time)."""
-        self.poll_interval = polite_poll_interval(self.poll_interval)
-        self.max_poll_interval = max(self.max_poll_interval, self.poll_interval)
+        self.be_polite()
         return self.query()
 
     def submit(self, context: Context, query: Query) -> dict[str, Any]:
@@ -133,11 +158,6 @@ class ZtfForcedPhotometryOperator(ForcedPhotometryOperator, RemoteJobOperator):
             job.submitted_at = time.time()
             self.log.info("ZTF request submitted for %s: %s", target.name, echo)
         return asdict(job)
-
-    def first_check_now(self, job: dict[str, Any]) -> bool:
-        """Not right after a submit: the status page will not list the request yet."""
-        submitted = job.get("submitted_at")
-        return submitted is None or time.time() >= submitted + self.poll_interval
 
     def check(self, context: Context, job: dict[str, Any]) -> wire.ZtfRequest | None:
         try:

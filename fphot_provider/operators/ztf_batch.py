@@ -11,14 +11,14 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import asdict
-from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from fphot_provider.exceptions import RemoteServiceError, ServiceThrottledError
-from fphot_provider.hooks.ztf import ZtfHook, polite_poll_interval
+from fphot_provider.hooks.ztf import ZtfHook
 from fphot_provider.operators.base import download_checked, raw_product
 from fphot_provider.operators.job import BatchJobOperator
+from fphot_provider.operators.ztf import ZtfPolitenessMixin, polite_defaults
 from fphot_provider.parsers.ztf import parse_ztf
 from fphot_provider.storage import data_dir, store_raw
 from fphot_provider.targets import QueryWindow, Target
@@ -32,7 +32,7 @@ JOB_KEY = "ztf_batch_job"
 Query = tuple[list[Target], QueryWindow]
 
 
-class ZtfBatchForcedPhotometryOperator(BatchJobOperator):
+class ZtfBatchForcedPhotometryOperator(ZtfPolitenessMixin, BatchJobOperator):
     """Submit up to 1,500 targets in one ZTF batch request; return one raw product per target.
 
     Waits like the single operator (no status read right after the submit, never more often
@@ -52,19 +52,12 @@ class ZtfBatchForcedPhotometryOperator(BatchJobOperator):
     max_targets = wire.MAX_BATCH
 
     def __init__(self, *, ztf_conn_id: str = ZtfHook.default_conn_name, **kwargs: Any) -> None:
-        kwargs.setdefault("poll_interval", 0.0)  # as often as polite: the configured floor
-        kwargs.setdefault("max_poll_interval", 1800.0)
-        super().__init__(**kwargs)
+        super().__init__(**polite_defaults(kwargs))
         self.ztf_conn_id = ztf_conn_id
-
-    @cached_property
-    def hook(self) -> ZtfHook:
-        return ZtfHook(self.ztf_conn_id)
 
     # --- the job's steps ------------------------------------------------------------------------
     def prepare(self, context: Context) -> Query:
-        self.poll_interval = polite_poll_interval(self.poll_interval)
-        self.max_poll_interval = max(self.max_poll_interval, self.poll_interval)
+        self.be_polite()
         return self.batch_query()
 
     def submit(self, context: Context, query: Query) -> dict[str, Any]:
@@ -83,10 +76,6 @@ class ZtfBatchForcedPhotometryOperator(BatchJobOperator):
     @staticmethod
     def _match(rows: list[wire.ZtfRequest], job: dict[str, Any]) -> list[wire.ZtfRequest | None]:
         return wire.match_batch(rows, job["positions"], job["jd_start"], job["jd_end"], after_id=job.get("after_id", 0))
-
-    def first_check_now(self, job: dict[str, Any]) -> bool:
-        submitted = job.get("submitted_at")
-        return submitted is None or time.time() >= submitted + self.poll_interval
 
     def check(self, context: Context, job: dict[str, Any]) -> list[dict[str, Any]] | None:
         try:

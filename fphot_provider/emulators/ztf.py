@@ -123,6 +123,7 @@ def _denied(request: web.Request, params: Any | None) -> web.Response | None:
     if not _basic_ok(request, config):
         return web.Response(status=401, text="Unauthorized", headers={"WWW-Authenticate": 'Basic realm="ZTF"'})
     if params is not None and (params.get("email"), params.get("userpass")) != (config.email, config.userpass):
+        # Text and status are a guess (docs/service-facts.md): no recorded refusal exists.
         return _html("<p>ERROR: the email/userpass combination is not valid.</p>", status=403)
     return None
 
@@ -219,8 +220,14 @@ def _row(state: ZtfState, record: dict) -> list[str] | None:
 
 
 def _pending(state: ZtfState) -> int:
+    """Unfinished single requests. Batch positions do not count: the batch service exists to take
+    up to 1,500 positions at once (Masci et al. 2023); its own limits are not published (a guess)."""
     now, config = state.clock(), state.config
-    return sum(1 for r in state.requests.values() if now < r["created"] + config.queue_seconds + config.run_seconds)
+    return sum(
+        1
+        for r in state.requests.values()
+        if not r["batch"] and now < r["created"] + config.queue_seconds + config.run_seconds
+    )
 
 
 # --- handlers ------------------------------------------------------------------------------------
@@ -240,13 +247,16 @@ async def submit_single(request: web.Request) -> web.Response:
     if values is None:
         return _html("<p>ERROR: ra, dec, jdstart and jdend are required numbers.</p>", status=400)
     if _pending(state) >= state.config.max_pending:
-        return _html(
-            f"<p>Error: you have reached the maximum number of pending requests ({state.config.max_pending}).</p>"
-        )
+        return _pending_cap(state)
     ra, dec, start, end = values
     _new_request(state, ra, dec, start, end, batch=False)
     echo = [f"{ra:15.6f}", f"{dec:15.6f}", f"{start:15.6f}", f"{end:15.6f}", f"{params['email']}"]
     return _html(_table(["             ra", "            dec", "        jdstart", "          jdend", "email"], [echo]))
+
+
+def _pending_cap(state: ZtfState) -> web.Response:
+    """The ~100-pending-requests cap (IRSA's example); its wording is a guess (docs/service-facts.md)."""
+    return _html(f"<p>Error: you have reached the maximum number of pending requests ({state.config.max_pending}).</p>")
 
 
 async def submit_batch(request: web.Request) -> web.Response:
@@ -261,10 +271,6 @@ async def submit_batch(request: web.Request) -> web.Response:
         return _html("<p>ERROR: ra and dec must be lists; jdstart and jdend numbers.</p>", status=400)
     if len(ras) != len(decs) or not 1 <= len(ras) <= 1500:
         return _html("<p>ERROR: ra and dec lists must have the same length, 1 to 1500.</p>", status=400)
-    if _pending(state) + len(ras) > state.config.max_pending:
-        return _html(
-            f"<p>Error: you have reached the maximum number of pending requests ({state.config.max_pending}).</p>"
-        )
     for ra, dec in zip(ras, decs, strict=True):
         _new_request(state, float(ra), float(dec), start, end, batch=True)
     return _html(f"<p>Your batch request of {len(ras)} positions has been submitted.</p>")

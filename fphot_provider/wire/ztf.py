@@ -64,6 +64,7 @@ EXIT_MEANINGS = {
 }
 _BUSY = re.compile(r"database is busy", re.IGNORECASE)
 _NO_RECORDS = re.compile(r"zero records returned", re.IGNORECASE)
+# A guess (docs/service-facts.md): no recorded refusal of the ~100-pending-requests cap exists.
 _PENDING_CAP = re.compile(r"(maximum|too many)[^<]*(pending|requests)", re.IGNORECASE)
 
 

@@ -23,6 +23,7 @@ def test_match_batch_finds_each_position_and_only_newer_rows() -> None:
 
 @pytest.mark.airflow
 def test_a_batch_is_one_request_and_one_product_per_position(run_dag, ztf_emulator: ZtfEmulator) -> None:
+    ztf_emulator.state.config.max_pending = 2  # the single-request cap does not apply to batch positions
     targets = [{"name": f"z{i}", "ra": 100 + i, "dec": 10 + i / 10} for i in range(6)]
     ztf_emulator.state.outcomes.append((102.0, 10.2, 64))  # one position fails alone
     state, tasks, dr = run_dag("fphot_test_ztf_batch", {"targets": targets})

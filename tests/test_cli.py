@@ -99,7 +99,7 @@ def test_emulator_command_serves_the_protocol(tmp_path: Path) -> None:
 
 def test_demo_emulators_stop_with_the_demo(tmp_path: Path) -> None:
     """scripts/emulators.sh: the emulators the demo starts end when the demo's shell ends."""
-    script = f"DEMO={tmp_path}; PATH={REPO / '.venv' / 'bin'}:$PATH; source scripts/emulators.sh; echo $ATLAS_URL"
+    script = f"DEMO={tmp_path}; PATH={Path(sys.executable).parent}:$PATH; source scripts/emulators.sh; echo $ATLAS_URL"
     done = subprocess.run(["bash", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     urls = [(tmp_path / f"{s}.url").read_text() for s in ("atlas", "ztf", "panstarrs")]

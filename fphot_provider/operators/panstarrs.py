@@ -102,7 +102,8 @@ class PanstarrsChunkOperator(BaseOperator):
         hook = PanstarrsHook(self.panstarrs_conn_id)
         hook.get_conn()  # once, before the threads share the hook (a missing Connection fails here)
         with ThreadPoolExecutor(max_workers=max(1, int(self.workers))) as pool:
-            outcomes = list(pool.map(lambda query: self._one(hook, query), self.queries))
+            root = data_dir(self.data_dir)  # resolved once, not per target
+            outcomes = list(pool.map(lambda query: self._one(hook, query, root), self.queries))
         products = [o["product"] for o in outcomes if "product" in o]
         failures = [o["failure"] for o in outcomes if "failure" in o]
         self.log.info(
@@ -110,11 +111,10 @@ class PanstarrsChunkOperator(BaseOperator):
         )
         return {"products": products, "failures": failures}
 
-    def _one(self, hook: PanstarrsHook, query: dict[str, Any]) -> dict[str, Any]:
+    def _one(self, hook: PanstarrsHook, query: dict[str, Any], root: Path) -> dict[str, Any]:
         try:
             target = Target.parse(query["target_name"], query["ra"], query["dec"])
             window = QueryWindow.parse(query.get("mjd_min"), query.get("mjd_max"))
-            root = data_dir(self.data_dir)
             return {
                 "product": fetch_target(hook, target, window, float(self.radius_arcsec), self.choose, root, self.log)
             }

@@ -1,5 +1,8 @@
 """fphot_target: one target's forced photometry from every chosen service, into a sink, plotted.
 
+Services: ATLAS, ZTF (IPAC), PanSTARRS, and through the alert brokers Rubin/LSST (Fink,
+ALeRCE) and ZTF's alert forced photometry (ALeRCE).
+
 Trigger it from the UI form (target name, RA, Dec, window, services, sink), with
 ``airflow dags trigger fphot_target --conf '{...}'``, or debug it with
 ``airflow dags test fphot_target --conf '{...}'``. Inputs are validated by the same Target code
@@ -12,14 +15,17 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup, task
 
+from fphot_provider.brokers import BROKERS
 from fphot_provider.dag_defaults import default_args
 from fphot_provider.operators.atlas import AtlasForcedPhotometryOperator
+from fphot_provider.operators.brokers import BrokerForcedPhotometryOperator
 from fphot_provider.operators.panstarrs import PanstarrsPhotometryOperator
 from fphot_provider.operators.processing import LightCurvePlotOperator, PhotometryProcessorOperator
 from fphot_provider.operators.ztf import ZtfForcedPhotometryOperator
 from fphot_provider.params import dec_param, ra_param
 
-SERVICES = ["atlas", "ztf", "panstarrs"]
+BROKER_SERVICES = list(BROKERS)  # fink_lsst, alerce_lsst, alerce_ztf: public, no credentials
+SERVICES = ["atlas", "ztf", "panstarrs", *BROKER_SERVICES]
 
 PARAMS = {
     "target_name": Param("SN 2023ixf", type="string", minLength=1, maxLength=200, title="Target name"),
@@ -49,6 +55,10 @@ PARAMS = {
         2.0, type="number", exclusiveMinimum=0, maximum=60, title="PanSTARRS: cone radius (arcsec)"
     ),
     "ps1_choose": Param("nearest", type="string", enum=["nearest", "all"], title="PanSTARRS: objects in the cone"),
+    "broker_radius_arcsec": Param(
+        2.0, type="number", exclusiveMinimum=0, maximum=60, title="Brokers (Fink, ALeRCE): cone radius (arcsec)"
+    ),
+    "broker_choose": Param("nearest", type="string", enum=["nearest", "all"], title="Brokers: objects in the cone"),
     "ztf_baseline_before_mjd": Param(
         None,
         type=["null", "number"],
@@ -134,5 +144,20 @@ with DAG(
             task_id="process", product=ps1_fetch.output, sink="{{ params.sink }}", parser_options=parser_options
         )
 
-    validate() >> choose_services() >> [atlas, ztf, panstarrs]
-    [atlas, ztf, panstarrs] >> plot
+    brokers = []
+    for service in BROKER_SERVICES:
+        with TaskGroup(service) as group:
+            broker_fetch = BrokerForcedPhotometryOperator(
+                task_id="fetch",
+                service=service,
+                radius_arcsec="{{ params.broker_radius_arcsec }}",
+                choose="{{ params.broker_choose }}",
+                **query,
+            )
+            PhotometryProcessorOperator(
+                task_id="process", product=broker_fetch.output, sink="{{ params.sink }}", parser_options=parser_options
+            )
+        brokers.append(group)
+
+    validate() >> choose_services() >> [atlas, ztf, panstarrs, *brokers]
+    [atlas, ztf, panstarrs, *brokers] >> plot

@@ -1,4 +1,4 @@
-"""The ``fphot`` command: parse a service file, run an emulator."""
+"""The ``fphot`` command: parse a service file, plot a stored light curve, run an emulator."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-SERVICES = {"atlas": "atlas_photometry", "ztf": "ztf_photometry", "panstarrs": "panstarrs_photometry"}
+SERVICES = {
+    "atlas": "atlas_photometry",
+    "ztf": "ztf_photometry",
+    "panstarrs": "panstarrs_photometry",
+    "fink_lsst": "fink_lsst_photometry",
+    "alerce_lsst": "alerce_lsst_photometry",
+    "alerce_ztf": "alerce_ztf_photometry",
+}
 FORMATS = ("csv", "json", "parquet")
 
 
@@ -27,6 +34,28 @@ def _parse_command(args: argparse.Namespace) -> int:
         f"{len(table)} rows, {int(table['detected'].sum())} detections, {int((~table['good']).sum())} flagged",
         file=sys.stderr,
     )
+    return 0
+
+
+def _plot_command(args: argparse.Namespace) -> int:
+    """Draw a target's light curve from a sink (the survey monitor redraws only some each night)."""
+    from fphot_provider.exceptions import FphotError
+    from fphot_provider.plotting import plot_light_curve
+    from fphot_provider.sinks import get_sink
+    from fphot_provider.storage import data_dir
+    from fphot_provider.targets import safe_name
+
+    try:
+        table = get_sink(args.sink).read(args.target)
+    except FphotError as err:
+        print(f"fphot plot: {err}", file=sys.stderr)
+        return 2
+    if table.empty:
+        print(f"fphot plot: {args.target!r} has no rows in sink {args.sink!r}", file=sys.stderr)
+        return 2
+    path = Path(args.output) if args.output else data_dir() / "plots" / f"{safe_name(args.target)}.png"
+    plot_light_curve(table, path, title=args.target)
+    print(f"{len(table)} rows of {args.target} plotted at {path}", file=sys.stderr)
     return 0
 
 
@@ -85,7 +114,23 @@ def _panstarrs_app(args: argparse.Namespace):  # noqa: ANN202
     return panstarrs.create_app(), []
 
 
-EMULATORS = {"atlas": _atlas_app, "ztf": _ztf_app, "panstarrs": _panstarrs_app}
+def _broker_app(create: str):  # noqa: ANN202 - a factory of the CLI's app builders
+    def build(args: argparse.Namespace):  # noqa: ANN202, ARG001
+        from fphot_provider.loading import load_object
+
+        return load_object(create, "emulator")(), []
+
+    return build
+
+
+EMULATORS = {
+    "atlas": _atlas_app,
+    "ztf": _ztf_app,
+    "panstarrs": _panstarrs_app,
+    "fink_lsst": _broker_app("fphot_provider.emulators.fink:create_app"),
+    "alerce_lsst": _broker_app("fphot_provider.emulators.alerce:create_lsst_app"),
+    "alerce_ztf": _broker_app("fphot_provider.emulators.alerce:create_ztf_app"),
+}
 
 
 def _emulator_command(args: argparse.Namespace) -> int:
@@ -128,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--target", help="target name for the rows (default: the file name)")
     parse.add_argument("--snr-threshold", type=float, default=3.0)
     parse.set_defaults(func=_parse_command)
+    plot = sub.add_parser("plot", help="draw a target's light curve from what a sink holds")
+    plot.add_argument("target")
+    plot.add_argument("--sink", default="file", help="a sink spec: file, sql, sql:conn_id=...,table=... (default file)")
+    plot.add_argument("--output", "-o", help="PNG path (default <data_dir>/plots/<target>.png)")
+    plot.set_defaults(func=_plot_command)
     emu = sub.add_parser("emulator", help="run a service emulator on loopback")
     emu.add_argument("service", choices=sorted(EMULATORS))
     emu.add_argument("--host", default="127.0.0.1")

@@ -98,6 +98,38 @@ CONNECTIONS = [
             "placeholders": {"host": "https://catalogs.mast.stsci.edu/api/v0.1/panstarrs"},
         },
     ),
+    *(
+        _connection(
+            f"fphot_{service}",
+            hook,
+            name,
+            {
+                "hidden-fields": ["schema", "port", "login", "password"],
+                "relabeling": {"host": "Base URL (optional: the public API by default)"},
+                "placeholders": {"host": url},
+            },
+        )
+        for service, hook, name, url in (
+            (
+                "fink_lsst",
+                "fphot_provider.hooks.fink.FinkLsstHook",
+                "Fink (Rubin/LSST)",
+                "https://api.lsst.fink-portal.org",
+            ),
+            (
+                "alerce_lsst",
+                "fphot_provider.hooks.alerce.AlerceLsstHook",
+                "ALeRCE (Rubin/LSST)",
+                "https://api-lsst.alerce.online",
+            ),
+            (
+                "alerce_ztf",
+                "fphot_provider.hooks.alerce.AlerceZtfHook",
+                "ALeRCE (ZTF alert forced photometry)",
+                "https://api.alerce.online",
+            ),
+        )
+    ),
     _token_connection(
         "fphot_tom",
         "fphot_provider.hooks.tom.TomHook",
@@ -114,6 +146,7 @@ ATLAS, ZTF, PS1, TOM = (
     "PanSTARRS DR2 (MAST)",
     "TOM Toolkit",
 )
+FINK, ALERCE = "Fink broker (Rubin/LSST)", "ALeRCE broker (Rubin/LSST, ZTF)"
 INTEGRATIONS = [
     {"integration-name": ATLAS, "external-doc-url": "https://fallingstar-data.com/forcedphot/", "tags": ["service"]},
     {
@@ -126,18 +159,24 @@ INTEGRATIONS = [
         "external-doc-url": "https://catalogs.mast.stsci.edu/docs/panstarrs.html",
         "tags": ["service"],
     },
+    {"integration-name": FINK, "external-doc-url": "https://api.lsst.fink-portal.org", "tags": ["service"]},
+    {"integration-name": ALERCE, "external-doc-url": "https://alerce.readthedocs.io/", "tags": ["service"]},
     {"integration-name": TOM, "external-doc-url": "https://tom-toolkit.readthedocs.io/", "tags": ["software"]},
 ]
 HOOKS = {
     ATLAS: ["fphot_provider.hooks.atlas"],
     ZTF: ["fphot_provider.hooks.ztf"],
     PS1: ["fphot_provider.hooks.panstarrs"],
+    FINK: ["fphot_provider.hooks.fink"],
+    ALERCE: ["fphot_provider.hooks.alerce"],
     TOM: ["fphot_provider.hooks.tom"],
 }
 OPERATORS = {
     ATLAS: ["fphot_provider.operators.atlas", "fphot_provider.operators.atlas_batch"],
     ZTF: ["fphot_provider.operators.ztf"],
     PS1: ["fphot_provider.operators.panstarrs"],
+    FINK: ["fphot_provider.operators.brokers"],
+    ALERCE: ["fphot_provider.operators.brokers"],
 }
 SENSORS = {ATLAS: ["fphot_provider.sensors.atlas"], ZTF: ["fphot_provider.sensors.ztf"]}
 TRIGGERS = {ATLAS: ["fphot_provider.triggers.atlas"], ZTF: ["fphot_provider.triggers.ztf"]}
@@ -148,7 +187,8 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": "fphot-provider",
         "name": "Forced Photometry (fphot)",
-        "description": "Forced photometry from ATLAS, ZTF and PanSTARRS as Airflow hooks, operators and DAGs.",
+        "description": "Forced photometry from ATLAS, ZTF, PanSTARRS and (through Fink and ALeRCE) Rubin/LSST "
+        "as Airflow hooks, operators and DAGs.",
         "versions": [__version__],
         "integrations": INTEGRATIONS,
         "hooks": [{"integration-name": name, "python-modules": modules} for name, modules in HOOKS.items()],

@@ -68,18 +68,23 @@ def detect_changes(
     min_delta_mag: float = 0.5,
     min_points: int = 2,
 ) -> list[ChangeAlert]:
-    """Compare ``new`` rows with the stored ``history`` (rows of ``new`` may be in it too)."""
+    """Compare ``new`` rows with the stored ``history`` (rows of ``new`` may be in it too).
+
+    Any number of targets at once (a survey chunk): each (target, service, filter) is compared
+    with its own history before its own first new row.
+    """
     new = _usable(new)
     if new.empty:
         return []
-    start = float(new["mjd"].min())
     before = _usable(history)
-    before = before[before["mjd"] < start]
     keys = ["target", "service", "filter"]
     history_of = {tuple(map(str, key)): rows for key, rows in before.groupby(keys, observed=True)}  # one pass
     alerts = []
     for (target, service, band), rows in new.groupby(keys, observed=True):
-        past = history_of.get((str(target), str(service), str(band)), before.iloc[:0])
+        past = history_of.get((str(target), str(service), str(band)))
+        if past is None:
+            continue  # nothing to compare with: a first light curve is not a change
+        past = past[past["mjd"] < rows["mjd"].min()]
         alert = _check(str(target), str(service), str(band), past, rows, min_sigma, min_delta_mag, min_points)
         if alert is not None:
             alerts.append(alert)

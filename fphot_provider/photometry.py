@@ -70,14 +70,22 @@ def conform(table: pd.DataFrame) -> pd.DataFrame:
     if extra:
         raise TableParseError(f"photometry table has columns outside the schema: {extra}")
     raw = sorted(c for c in table.columns if c.startswith(RAW_PREFIX))
-    out = table[COLUMNS + raw].astype(SCHEMA)
-    if out["flags"].isna().any():  # "clean" is an empty string, also after a CSV round trip
+    order = COLUMNS + raw
+    out = table.copy(deep=False) if list(table.columns) == order else table[order]  # never the caller's frame
+    dtypes = out.dtypes
+    casts = {name: dtype for name, dtype in SCHEMA.items() if str(dtypes[name]) != dtype}
+    if casts:  # a table conformed once (most, on their way to a sink) is not cast again
+        out = out.astype(casts)
+    if out["flags"].hasnans:  # "clean" is an empty string, also after a CSV round trip
         out["flags"] = (
             out["flags"].cat.add_categories([""]).fillna("")
             if "" not in out["flags"].cat.categories
             else out["flags"].fillna("")
         )
-    return out.reset_index(drop=True)
+    index = out.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        out = out.reset_index(drop=True)
+    return out
 
 
 def flags_from_masks(
@@ -102,6 +110,13 @@ def flags_from_masks(
 def constant(value: str, n_rows: int) -> pd.Categorical:
     """A column holding one string ``n_rows`` times, without building ``n_rows`` strings."""
     return pd.Categorical.from_codes(np.zeros(n_rows, dtype=np.int8), categories=[value])
+
+
+def tai_to_utc_mjd(mjd_tai: np.ndarray) -> np.ndarray:
+    """TAI MJD -> UTC MJD with astropy (leap seconds included): PanSTARRS and Rubin epochs are TAI."""
+    from astropy.time import Time  # imported here: most callers never need astropy
+
+    return Time(np.asarray(mjd_tai, dtype=float), format="mjd", scale="tai").utc.mjd
 
 
 def flux_to_photometry(

@@ -24,7 +24,26 @@ COLORS = {
     "PS1.i": "#7f7f7f",
     "PS1.z": "#bcbd22",
     "PS1.y": "#9467bd",
+    "LSST.u": "#393b79",
+    "LSST.g": "#637939",
+    "LSST.r": "#843c39",
+    "LSST.i": "#7b4173",
+    "LSST.z": "#8c6d31",
+    "LSST.y": "#5254a3",
 }
+# The same filter through a second service (a broker's copy of a survey) gets its own colour.
+SERVICE_COLORS = {
+    ("alerce_ztf", "ZTF.g"): "#98df8a",
+    ("alerce_ztf", "ZTF.r"): "#ff9896",
+    ("alerce_ztf", "ZTF.i"): "#c49c94",
+    ("alerce_lsst", "LSST.u"): "#6b6ecf",
+    ("alerce_lsst", "LSST.g"): "#8ca252",
+    ("alerce_lsst", "LSST.r"): "#ad494a",
+    ("alerce_lsst", "LSST.i"): "#a55194",
+    ("alerce_lsst", "LSST.z"): "#bd9e39",
+    ("alerce_lsst", "LSST.y"): "#9c9ede",
+}
+SECOND_SOURCES = {service for service, _ in SERVICE_COLORS} | {"atlas_reduced"}  # named in the legend
 
 
 def plot_light_curve(table: pd.DataFrame, path: Path, *, title: str) -> Path:
@@ -34,9 +53,9 @@ def plot_light_curve(table: pd.DataFrame, path: Path, *, title: str) -> Path:
     downward triangles at their limiting magnitude.
     """
     fig, (ax_flux, ax_mag) = plt.subplots(2, 1, sharex=True, figsize=(10, 7), constrained_layout=True)
-    for band, rows in table.groupby("filter", sort=True):
-        color = COLORS.get(str(band), None)
-        _flux_panel(ax_flux, rows, str(band), color)
+    for (band, service), rows in table.groupby(["filter", "service"], sort=True, observed=True):
+        label, color = series_style(str(band), str(service))
+        _flux_panel(ax_flux, rows, label, color)
         _mag_panel(ax_mag, rows, color)
     ax_flux.axhline(0, color="0.6", lw=0.8)
     ax_flux.set_ylabel("flux [µJy]")
@@ -50,6 +69,13 @@ def plot_light_curve(table: pd.DataFrame, path: Path, *, title: str) -> Path:
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
     return atomic_write(Path(path), buffer.getvalue())
+
+
+def series_style(band: str, service: str) -> tuple[str, str | None]:
+    """Legend label and colour of one (filter, service) series: a second source of a filter
+    (ZTF through ALeRCE, LSST through ALeRCE after Fink) is named and coloured apart."""
+    color = SERVICE_COLORS.get((service, band), COLORS.get(band))
+    return (f"{band} ({service})" if service in SECOND_SOURCES else band), color
 
 
 def _flux_panel(ax: plt.Axes, rows: pd.DataFrame, band: str, color: str | None) -> None:

@@ -1,4 +1,4 @@
-# Sourced by the demos: start the three service emulators on loopback (stopped when the
+# Sourced by the demos: start the service emulators (ATLAS, ZTF, PanSTARRS, Fink, ALeRCE) on loopback (stopped when the
 # sourcing script exits) and point the fphot Connections at them. Needs $DEMO and .venv on PATH.
 # start_emulator runs in this shell (never in a $(...) subshell), so the EXIT trap knows every PID.
 PIDS=()
@@ -18,3 +18,8 @@ start_emulator panstarrs && PS1_URL=$(cat "$DEMO/panstarrs.url")
 export AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT="{\"conn_type\": \"fphot_atlas\", \"host\": \"$ATLAS_URL\", \"password\": \"demo-token\"}"
 export AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT="{\"conn_type\": \"fphot_panstarrs\", \"host\": \"$PS1_URL/api/v0.1/panstarrs\"}"
 export AIRFLOW_CONN_FPHOT_ZTF_DEFAULT="{\"conn_type\": \"fphot_ztf\", \"host\": \"$ZTF_URL\", \"login\": \"demo@example.org\", \"password\": \"demo-userpass\"}"
+# The brokers are public (no credentials): without these Connections the public APIs are used.
+for broker in fink_lsst alerce_lsst alerce_ztf; do
+  start_emulator "$broker"
+  export "AIRFLOW_CONN_FPHOT_${broker^^}_DEFAULT={\"conn_type\": \"fphot_$broker\", \"host\": \"$(cat "$DEMO/$broker.url")\"}"
+done

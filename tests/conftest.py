@@ -7,6 +7,7 @@ needs the DAG file inside the configured folder).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -37,7 +38,7 @@ for source in [*(REPO / "dags").glob("*.*"), *(REPO / "tests" / "dags").glob("*.
 
 collect_ignore = ["dags"]
 
-from fphot_provider.emulators import atlas, panstarrs, ztf  # noqa: E402
+from fphot_provider.emulators import alerce, atlas, fink, panstarrs, ztf  # noqa: E402
 from fphot_provider.emulators.atlas import AtlasConfig  # noqa: E402
 from fphot_provider.emulators.common import EVENTS_KEY, FAULTS_KEY, STATS_KEY, EmulatorServer, Fault  # noqa: E402
 from fphot_provider.emulators.ztf import ZtfConfig  # noqa: E402
@@ -169,6 +170,25 @@ def panstarrs_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
         emulator._connection["host"] = emulator.base
         monkeypatch.setenv("AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT", emulator.connection(host=emulator.base))
         yield emulator
+
+
+BROKER_APPS = {
+    "fink_lsst": fink.create_app,
+    "alerce_lsst": alerce.create_lsst_app,
+    "alerce_ztf": alerce.create_ztf_app,
+}
+
+
+@pytest.fixture
+def broker_emulators(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Emulator]]:
+    """Fink and ALeRCE emulators on loopback, each service's default Connection pointing at it."""
+    with contextlib.ExitStack() as stack:
+        emulators = {}
+        for service, create in BROKER_APPS.items():
+            server = stack.enter_context(EmulatorServer(create()))
+            emulators[service] = Emulator(server, None, {"conn_type": f"fphot_{service}", "extra": FAST_EXTRAS})
+            monkeypatch.setenv(f"AIRFLOW_CONN_FPHOT_{service.upper()}_DEFAULT", emulators[service].connection())
+        yield emulators
 
 
 @pytest.fixture(scope="session")

@@ -115,3 +115,26 @@ def test_demo_emulators_stop_with_the_demo(tmp_path: Path) -> None:
         return True
 
     wait_until(all_down, timeout=20)
+
+
+def test_plot_draws_a_stored_target_and_names_an_unknown_one(data_dir: Path, capsys) -> None:
+    from fphot_provider.sinks.sql import SqlSink
+    from tests.sinks.conformance import table
+
+    SqlSink().write(table(target="SN 1", n=6))
+    assert main(["plot", "SN 1", "--sink", "sql"]) == 0
+    assert (data_dir / "plots" / "SN_1.png").stat().st_size > 1000
+    assert main(["plot", "nobody", "--sink", "sql"]) == 2
+    assert "'nobody' has no rows in sink 'sql'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("service", ["fink_lsst", "alerce_lsst", "alerce_ztf"])
+def test_parse_a_saved_broker_answer(tmp_path: Path, capsys, service: str) -> None:
+    from tests.parsers.test_broker_parsers import ALERCE_LSST, ALERCE_ZTF, FINK
+
+    path = tmp_path / f"{service}.json"
+    path.write_text({"fink_lsst": FINK, "alerce_lsst": ALERCE_LSST, "alerce_ztf": ALERCE_ZTF}[service])
+    assert main(["parse", service, str(path), "--format", "json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and {row["service"] for row in rows} == {service}
+    assert all(isinstance(row["exposure_id"], str) for row in rows)

@@ -40,7 +40,7 @@ def test_secure_by_default() -> None:
     published = [port for service in spec["services"].values() for port in service.get("ports", [])]
     assert published and all(port.startswith("${FPHOT_BIND:-127.0.0.1}:") for port in published)
     emulators = [name for name in spec["services"] if name.endswith("-emulator")]
-    assert len(emulators) == 3 and all(spec["services"][name]["profiles"] == ["demo"] for name in emulators)
+    assert len(emulators) == 6 and all(spec["services"][name]["profiles"] == ["demo"] for name in emulators)
 
 
 def test_compose_env_makes_the_secrets_once(tmp_path) -> None:
@@ -78,10 +78,21 @@ def test_services_and_connections() -> None:
     assert conns["AIRFLOW_CONN_FPHOT_ATLAS_DEFAULT"]["host"] == "http://atlas-emulator:8001"
     assert conns["AIRFLOW_CONN_FPHOT_ZTF_DEFAULT"]["conn_type"] == "fphot_ztf"
     assert conns["AIRFLOW_CONN_FPHOT_PANSTARRS_DEFAULT"]["host"].endswith("/api/v0.1/panstarrs")
-    ports = {
-        name: spec["services"][name]["command"][-1] for name in ("atlas-emulator", "ztf-emulator", "panstarrs-emulator")
+    emulators = [name for name in spec["services"] if name.endswith("-emulator")]
+    ports = {name: spec["services"][name]["command"][-1] for name in emulators}
+    assert ports == {
+        "atlas-emulator": "8001",
+        "ztf-emulator": "8002",
+        "panstarrs-emulator": "8003",
+        "fink-lsst-emulator": "8004",
+        "alerce-lsst-emulator": "8005",
+        "alerce-ztf-emulator": "8006",
     }
-    assert ports == {"atlas-emulator": "8001", "ztf-emulator": "8002", "panstarrs-emulator": "8003"}
+    for service, name in (("FINK_LSST", "fink-lsst"), ("ALERCE_LSST", "alerce-lsst"), ("ALERCE_ZTF", "alerce-ztf")):
+        assert (
+            conns[f"AIRFLOW_CONN_FPHOT_{service}_DEFAULT"]["host"]
+            == f"http://{name}-emulator:{ports[f'{name}-emulator']}"
+        )
     assert "airflow pools set fphot_atlas" in spec["services"]["airflow-init"]["command"][-1]
 
 

@@ -29,6 +29,7 @@ def test_end_to_end_and_rerun_adds_nothing(
     atlas_emulator: AtlasEmulator,
     ztf_emulator: ZtfEmulator,
     panstarrs_emulator: PanstarrsEmulator,
+    broker_emulators: dict,
     data_dir: Path,
 ) -> None:
     state, tasks, dr = run_dag("fphot_target", FULL)
@@ -37,6 +38,10 @@ def test_end_to_end_and_rerun_adds_nothing(
     assert set(stored["filter"]) >= {"ATLAS.c", "ATLAS.o", "ZTF.g", "ZTF.r", "ZTF.i", "PS1.g", "PS1.r"}
     per_service = stored["service"].value_counts()
     assert per_service["atlas"] > 1000 and per_service["ztf"] > 500 and per_service["panstarrs"] > 20
+    # SN 2023ixf (Dec +54) is north of Rubin: both LSST brokers give a valid empty answer;
+    # ZTF's alert forced photometry comes through ALeRCE.
+    assert per_service["alerce_ztf"] > 20 and "fink_lsst" not in per_service and "alerce_lsst" not in per_service
+    assert {tasks[f"{s}.process"] for s in ("fink_lsst", "alerce_lsst", "alerce_ztf")} == {"success"}
     assert stored["mjd"].min() >= 55197.0 and stored["mjd"].max() <= 60200.0
     plot = data_dir / "plots" / "SN_2023ixf.png"
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -47,7 +52,7 @@ def test_end_to_end_and_rerun_adds_nothing(
     again = FileSink(data_dir).read("SN 2023ixf")
     assert len(again) == len(stored)
     ti = next(t for t in dr.get_task_instances() if t.task_id == "atlas.process")
-    for service in ("atlas", "ztf", "panstarrs"):
+    for service in ("atlas", "ztf", "panstarrs", "fink_lsst", "alerce_lsst", "alerce_ztf"):
         assert ti.xcom_pull(task_ids=f"{service}.process")["inserted"] == 0
     assert atlas_emulator.stats()["POST submit"] == submitted + 1
     assert not atlas_emulator.state.tasks
@@ -63,6 +68,25 @@ def test_only_the_chosen_services_run(
     assert tasks["atlas.fetch"] == "skipped" and tasks["plot"] == "success"
     assert set(FileSink(data_dir).read("SN 2023ixf")["service"]) == {"ztf"}
     assert atlas_emulator.stats() == {}
+
+
+def test_rubin_through_both_brokers(run_dag, broker_emulators: dict, data_dir: Path) -> None:
+    """A southern target: Fink and ALeRCE give the same diaForcedSources; plotted with distinct colours."""
+    conf = {
+        "target_name": "south",
+        "ra": 150.1,
+        "dec": -20.3,
+        "mjd_min": 60900,
+        "services": ["fink_lsst", "alerce_lsst", "alerce_ztf"],
+        "broker_choose": "all",
+    }
+    state, tasks, _ = run_dag("fphot_target", conf)
+    assert state == "success", tasks
+    stored = FileSink(data_dir).read("south")
+    fink, alerce = (stored[stored["service"] == s] for s in ("fink_lsst", "alerce_lsst"))
+    assert len(fink) > 10 and sorted(fink["exposure_id"]) == sorted(alerce["exposure_id"])
+    assert set(fink["filter"]) <= {f"LSST.{b}" for b in "ugrizy"} and set(fink["time_ref"]) == {"mid"}
+    assert (data_dir / "plots" / "south.png").exists() and tasks["atlas.fetch"] == "skipped"
 
 
 @pytest.mark.parametrize(
@@ -111,6 +135,7 @@ def test_airflow_dags_test_cli(
     atlas_emulator: AtlasEmulator,
     ztf_emulator: ZtfEmulator,
     panstarrs_emulator: PanstarrsEmulator,
+    broker_emulators: dict,
     data_dir: Path,
 ) -> None:
     """What the README's demo does: the real ``airflow dags test`` command in its own process."""

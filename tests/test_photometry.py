@@ -51,3 +51,13 @@ def test_conform_rejects_missing_and_stray_columns() -> None:
 def test_raw_column_names_are_safe() -> None:
     assert raw_column("chi/N") == "raw_chi_N"
     assert raw_column("PA_DEG") == "raw_PA_DEG"
+
+
+def test_every_survey_and_broker_series_has_its_own_colour() -> None:
+    from fphot_provider.plotting import series_style
+
+    series = [("ZTF.g", "ztf"), ("ZTF.g", "alerce_ztf"), ("ATLAS.o", "atlas")]
+    series += [(f"LSST.{b}", s) for b in "ugrizy" for s in ("fink_lsst", "alerce_lsst")]
+    styles = [series_style(band, service) for band, service in series]
+    assert all(color for _, color in styles) and len({color for _, color in styles}) == len(series)
+    assert series_style("ZTF.g", "alerce_ztf")[0] == "ZTF.g (alerce_ztf)" and series_style("ZTF.g", "ztf")[0] == "ZTF.g"

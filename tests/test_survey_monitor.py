@@ -140,3 +140,35 @@ def test_monitor_reports_a_new_transient(
     assert ("SN 2023ixf", "new_detection") in kinds and not any(t == "quiet" for t, _ in kinds)
     sent = json.loads(calls.read_text())
     assert sent["alerts"] and "SN 2023ixf" in sent["summary"]
+
+
+@pytest.mark.airflow
+def test_monitor_through_the_brokers(run_dag, broker_emulators: dict, data_dir: Path, tmp_path: Path) -> None:
+    """Rubin (Fink, ALeRCE) and ZTF alert photometry (ALeRCE) in chunks, incremental, into SQL."""
+    targets = [{"name": f"R{i:02d}", "ra": 20.0 + i * 0.37, "dec": -10.0} for i in range(12)]
+    targets.append({"name": "SN 2023ixf", "ra": 210.910674, "dec": 54.3117})
+    path = tmp_path / "targets.csv"
+    path.write_text(as_csv(targets))
+    services = ["fink_lsst", "alerce_lsst", "alerce_ztf"]
+    conf = {
+        **FAST,
+        "targets": f"csv:{path}",
+        "sink": "sql",
+        "services": services,
+        "first_days": 3000,
+        "broker_chunk_size": 5,
+    }
+    state, tasks, dr = run_dag("fphot_survey_monitor", conf, logical_date=pendulum.datetime(2026, 8, 1, tz="UTC"))
+    assert state == "success", tasks
+    fetches = [ti for ti in dr.get_task_instances() if ti.task_id.endswith("_fetch") and ti.map_index >= 0]
+    assert {ti.task_id for ti in fetches} == {f"{s}_fetch" for s in services}
+    assert sum(ti.task_id == "fink_lsst_fetch" for ti in fetches) == 3  # 13 targets in chunks of 5
+    summary = next(t for t in dr.get_task_instances() if t.task_id == "report").xcom_pull(task_ids="report")
+    assert summary["failures"] == []
+    stored = SqlSink(root=data_dir).read_many([t["name"] for t in targets])
+    per_service = stored.groupby("service", observed=True).size()
+    assert per_service["fink_lsst"] > 50 and per_service["alerce_lsst"] == per_service["fink_lsst"]
+    assert set(stored.loc[stored["target"] == "SN 2023ixf", "service"]) == {"alerce_ztf"}
+    state, _, dr = run_dag("fphot_survey_monitor", conf, logical_date=pendulum.datetime(2026, 8, 2, tz="UTC"))
+    summary = next(t for t in dr.get_task_instances() if t.task_id == "report").xcom_pull(task_ids="report")
+    assert state == "success" and summary["counts"]["rows_inserted"] == 0  # the same histories: nothing new

@@ -56,3 +56,19 @@ def test_error_messages_read_like_the_tom_wrote_them() -> None:
         == "name: target with this Name already exists."
     )
     assert error_message({"detail": "Invalid token."}) == "detail: Invalid token."
+
+
+def test_broker_points_name_the_broker_and_the_telescope() -> None:
+    for service, source, telescope, band in (
+        ("fink_lsst", "Fink", "Rubin/LSST", "LSST.g"),
+        ("alerce_lsst", "ALeRCE", "Rubin/LSST", "LSST.y"),
+        ("alerce_ztf", "ALeRCE", "ZTF", "ZTF.r"),
+    ):
+        rows = table(service=service, n=1).assign(filter=band, good=True, exposure_id="313853029089984513")
+        (point,) = datums(rows, 7, 3)
+        assert (point["source_name"], point["value"]["telescope"], point["value"]["filter"]) == (
+            source,
+            telescope,
+            band,
+        )
+        assert point["source_location"] == f"fphot:{service}:313853029089984513"

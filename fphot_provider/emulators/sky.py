@@ -45,6 +45,11 @@ def _event(ra: float, dec: float) -> tuple[float, float] | None:
     return float(rng.uniform(58300, 61000)), float(10 ** rng.uniform(2.0, 3.7))
 
 
+def transient_event(ra: float, dec: float) -> tuple[float, float] | None:
+    """(peak MJD, peak flux uJy) of the transient at the position, or None (public form)."""
+    return _event(ra, dec)
+
+
 def transient_ujy(ra: float, dec: float, mjd: np.ndarray) -> np.ndarray:
     """The true flux (microjansky) at the position at each ``mjd``: 0 before and far after."""
     event = _event(ra, dec)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -81,7 +82,10 @@ class ZtfHook(FphotHttpHook):
         """Async twin of :meth:`get_requests`, for the trigger."""
         await self.a_get_conn()
         request = wire.status_request(self.base_url, self.credentials, batch=batch, pending_only=pending_only)
-        return wire.read_status(await self.a_run(request))
+        response = await self.a_run(request)
+        # The batch page lists every position (thousands of rows): read it off the event loop,
+        # which every other trigger of the triggerer shares.
+        return await asyncio.to_thread(wire.read_status, response)
 
     def download_lightcurve(self, path: str) -> str:
         """Return the text of a finished request's light-curve file."""

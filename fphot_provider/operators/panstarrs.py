@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from airflow.sdk import BaseOperator
 from astropy.time import Time
 
-from fphot_provider.exceptions import FphotError, InvalidQueryError
+from fphot_provider.exceptions import InvalidQueryError
 from fphot_provider.failures import fails_fast
 from fphot_provider.hooks.panstarrs import PanstarrsHook
 from fphot_provider.operators.base import ForcedPhotometryOperator, raw_product
-from fphot_provider.storage import data_dir, store_raw
+from fphot_provider.operators.chunks import ChunkFetchOperator
+from fphot_provider.storage import store_raw
 from fphot_provider.targets import QueryWindow, Target
 from fphot_provider.wire import panstarrs as wire
 
@@ -66,60 +65,34 @@ class PanstarrsPhotometryOperator(ForcedPhotometryOperator):
         return fetch_target(hook, target, window, float(self.radius_arcsec), self.choose, self.root, self.log)
 
 
-class PanstarrsChunkOperator(BaseOperator):
-    """Fetch many targets' PS1 detections inside one task, a few requests at a time.
-
-    A survey night would otherwise be one task instance per target; MAST answers at once, so a
-    chunk of hundreds runs in one process with ``workers`` concurrent queries (the
-    ``fphot_panstarrs`` pool still caps how many chunks run at once). A failing target is
-    reported in the result; the rest of the chunk completes.
+class PanstarrsChunkOperator(ChunkFetchOperator):
+    """Fetch many targets' PS1 detections inside one task, ``workers`` MAST queries at a time.
 
     :param queries: ``[{"target_name", "ra", "dec", "mjd_min", "mjd_max"}, ...]``.
     :param workers: concurrent MAST queries in this task.
     """
 
-    template_fields = ("queries",)
+    what = "PS1"
 
     def __init__(
         self,
         *,
-        queries: list[dict[str, Any]],
-        workers: int = 4,
         radius_arcsec: float = 2.0,
         choose: str = "nearest",
         panstarrs_conn_id: str = PanstarrsHook.default_conn_name,
-        data_dir: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.queries, self.workers = queries, workers
         self.radius_arcsec, self.choose, self.panstarrs_conn_id = radius_arcsec, choose, panstarrs_conn_id
-        self.data_dir = data_dir
 
-    @fails_fast
-    def execute(self, context: Context) -> dict[str, Any]:
+    def check_options(self) -> None:
         check_choice(self.choose)
-        hook = PanstarrsHook(self.panstarrs_conn_id)
-        hook.get_conn()  # once, before the threads share the hook (a missing Connection fails here)
-        with ThreadPoolExecutor(max_workers=max(1, int(self.workers))) as pool:
-            root = data_dir(self.data_dir)  # resolved once, not per target
-            outcomes = list(pool.map(lambda query: self._one(hook, query, root), self.queries))
-        products = [o["product"] for o in outcomes if "product" in o]
-        failures = [o["failure"] for o in outcomes if "failure" in o]
-        self.log.info(
-            "PS1 chunk: %d targets, %d products, %d failures", len(self.queries), len(products), len(failures)
-        )
-        return {"products": products, "failures": failures}
 
-    def _one(self, hook: PanstarrsHook, query: dict[str, Any], root: Path) -> dict[str, Any]:
-        try:
-            target = Target.parse(query["target_name"], query["ra"], query["dec"])
-            window = QueryWindow.parse(query.get("mjd_min"), query.get("mjd_max"))
-            return {
-                "product": fetch_target(hook, target, window, float(self.radius_arcsec), self.choose, root, self.log)
-            }
-        except FphotError as err:  # one target's trouble stays its own
-            return {"failure": {"target": query.get("target_name"), "error": str(err)}}
+    def make_hook(self) -> PanstarrsHook:
+        return PanstarrsHook(self.panstarrs_conn_id)
+
+    def fetch_one(self, hook: PanstarrsHook, target: Target, window: QueryWindow, root: Path) -> dict[str, Any]:
+        return fetch_target(hook, target, window, float(self.radius_arcsec), self.choose, root, self.log)
 
 
 def check_choice(choose: str) -> None:

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from fphot_provider.exceptions import FphotError
 from fphot_provider.failures import fails_fast
 from fphot_provider.plotting import plot_light_curve
 from fphot_provider.processing import process_product
 from fphot_provider.sinks import get_sink
 from fphot_provider.storage import data_dir
+from fphot_provider.survey_store import product_result, read_manifest, store_chunk
 from fphot_provider.targets import safe_name
 
 if TYPE_CHECKING:
@@ -52,38 +52,39 @@ class PhotometryProcessorOperator(BaseOperator):
 class PhotometryChunkProcessorOperator(BaseOperator):
     """Parse and store a chunk of raw products in one task (a survey night: thousands of products).
 
-    A product that cannot be processed is reported in the result (``failures``); the rest of the
+    The chunk is written in one call to the sink and, with ``alert_options``, the targets whose
+    rows changed are checked for significant changes (:mod:`fphot_provider.survey_store`). A
+    product that cannot be processed is reported in the result (``failures``); the rest of the
     chunk is stored.
 
-    :param products: raw products (from the chunked fetch operators).
+    :param products: raw products (from the chunked fetch operators), or the path of a manifest
+        file holding them (:func:`fphot_provider.survey_store.write_manifests`).
     :param sink: a sink spec.
     :param parser_options: options for the parsers.
+    :param alert_options: ``min_sigma`` and ``min_delta_mag`` for change detection; None: none.
     """
 
-    template_fields = ("products", "sink", "parser_options")
+    template_fields = ("products", "sink", "parser_options", "alert_options")
 
     def __init__(
         self,
         *,
-        products: list[dict[str, Any]],
+        products: list[dict[str, Any]] | str,
         sink: str = "file",
         parser_options: dict[str, Any] | None = None,
+        alert_options: dict[str, Any] | None = None,
         data_dir: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.products, self.sink, self.parser_options, self.data_dir = products, sink, parser_options or {}, data_dir
+        self.alert_options = alert_options
 
     @fails_fast
     def execute(self, context: Context) -> dict[str, Any]:
         sink = get_sink(self.sink, root=self.data_dir)  # a bad spec fails the task at once
-        results, failures = [], []
-        for product in self.products or []:
-            try:
-                results.append(process_into(product, sink, self.parser_options, self.log))
-            except FphotError as err:
-                failures.append({"service": product["service"], "target": product["target"]["name"], "error": str(err)})
-        return {"results": results, "failures": failures}
+        products = read_manifest(self.products)
+        return store_chunk(products, sink, self.parser_options, self.log, self.alert_options)
 
 
 def process_into(product: dict[str, Any], sink: Any, options: dict[str, Any], log: Any) -> dict[str, Any]:
@@ -104,14 +105,7 @@ def process_into(product: dict[str, Any], sink: Any, options: dict[str, Any], lo
         result.updated,
         result.unchanged,
     )
-    return {
-        "service": product["service"],
-        "target": product["target"]["name"],
-        "rows": len(table),
-        "inserted": result.inserted,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-    }
+    return product_result(table, product, result)
 
 
 class LightCurvePlotOperator(BaseOperator):

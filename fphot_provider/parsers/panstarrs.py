@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from astropy.time import Time
 
 from fphot_provider.exceptions import RemoteServiceError, TableParseError
-from fphot_provider.photometry import assemble, conform, empty_table, flags_from_masks, flux_to_photometry
+from fphot_provider.photometry import (
+    assemble,
+    conform,
+    empty_table,
+    flags_from_masks,
+    flux_to_photometry,
+    tai_to_utc_mjd,
+)
 from fphot_provider.wire.panstarrs import read_table
 
 SERVICE = "panstarrs"
@@ -62,11 +68,6 @@ def parse_panstarrs(text: str, *, target: str, snr_threshold: float = 3.0) -> pd
     if len(raw) == 0:
         return conform(empty_table())
     return _to_schema(raw, target, snr_threshold)
-
-
-def tai_to_utc_mjd(mjd_tai: np.ndarray) -> np.ndarray:
-    """TAI MJD -> UTC MJD with astropy (leap seconds included)."""
-    return Time(np.asarray(mjd_tai, dtype=float), format="mjd", scale="tai").utc.mjd
 
 
 def _filters(raw: pd.DataFrame) -> pd.Categorical:

@@ -23,6 +23,9 @@ BUILTIN: dict[str, str] = {
     "atlas_photometry": "fphot_provider.parsers.atlas:parse_atlas",
     "ztf_photometry": "fphot_provider.parsers.ztf:parse_ztf",
     "panstarrs_photometry": "fphot_provider.parsers.panstarrs:parse_panstarrs",
+    "fink_lsst_photometry": "fphot_provider.parsers.fink:parse_fink_lsst",
+    "alerce_lsst_photometry": "fphot_provider.parsers.alerce:parse_alerce_lsst",
+    "alerce_ztf_photometry": "fphot_provider.parsers.alerce:parse_alerce_ztf",
 }
 
 

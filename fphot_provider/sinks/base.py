@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from fphot_provider.exceptions import ConfigurationError
-from fphot_provider.photometry import KEY, SCHEMA, conform
+from fphot_provider.photometry import KEY, SCHEMA, conform, empty_table
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,27 @@ class Sink(ABC):
         """
         return self.write(table)
 
+    def write_products(self, items: list[tuple[pd.DataFrame, dict[str, Any]]]) -> list[WriteResult]:
+        """Store many products' tables (a survey night's chunk); one result per item.
+
+        The default writes each with :meth:`write_product`. Sinks that can merge thousands of
+        tables in one transaction (SQL) override it: one write per chunk, not one per target.
+        """
+        return [self.write_product(table, product) for table, product in items]
+
     @abstractmethod
     def read(self, target: str) -> pd.DataFrame:
         """Return every stored row of ``target`` (schema columns first), empty if none."""
+
+    def read_many(self, targets: list[str], *, service: str | None = None, raw: bool = True) -> pd.DataFrame:
+        """Every stored row of ``targets`` (of one ``service`` if given) in one table.
+
+        Change detection over a chunk reads its targets at once; SQL answers in a few queries.
+        ``raw=False`` lets a sink skip the service columns (the report does not need them).
+        """
+        tables = [self.read(name) for name in targets]
+        table = pd.concat([t for t in tables if len(t)] or [empty_table()], ignore_index=True)
+        return conform(table if service is None else table[table["service"] == service])
 
     @abstractmethod
     def describe(self) -> str:

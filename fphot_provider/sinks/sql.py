@@ -17,6 +17,7 @@ import json
 import re
 import sqlite3
 import zlib
+from collections import defaultdict
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from fphot_provider.storage import data_dir
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 SQL_TYPES = {"category": "TEXT", "string": "TEXT", "float64": "DOUBLE PRECISION", "bool": "BOOLEAN"}
 COLUMNS = [*SCHEMA, "raw"]
+READ_BATCH = 500  # names per IN list: far below every SQLite build's limit on parameters
 NOT_NULL = {"target", "service", "filter", "mjd", "time_ref", "detected", "good", "flags", "exposure_id"}
 
 
@@ -101,9 +103,32 @@ class SqlSink(Sink):
 
     # --- write ----------------------------------------------------------------------------------
     def write(self, table: pd.DataFrame) -> WriteResult:
+        return sum(self._write_pairs(table).values(), WriteResult(0, 0, 0))
+
+    def write_products(self, items: list[tuple[pd.DataFrame, dict[str, Any]]]) -> list[WriteResult]:
+        """One transaction per kind of table (same columns: one service) for the whole chunk.
+
+        Each item gets the counts of its (target, service); a pair listed by two items is
+        counted once, on the first.
+        """
+        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for index, (table, _) in enumerate(items):
+            if len(table):
+                groups[tuple(table.columns)].append(index)
+        counts: dict[tuple[str, str], WriteResult] = {}
+        for indexes in groups.values():
+            counts |= self._write_pairs(pd.concat([items[i][0] for i in indexes], ignore_index=True))
+        results = []
+        for table, _ in items:
+            pair = (str(table["target"].iloc[0]), str(table["service"].iloc[0])) if len(table) else None
+            results.append(counts.pop(pair, WriteResult(0, 0, 0)))
+        return results
+
+    def _write_pairs(self, table: pd.DataFrame) -> dict[tuple[str, str], WriteResult]:
+        """Upsert ``table``; what the write did per (target, service)."""
         rows = conform(table).drop_duplicates(subset=KEY, keep="last")
         if rows.empty:
-            return WriteResult(0, 0, 0)
+            return {}
         frame = to_rows(rows)
         connection, dialect = self._connect()
         with closing(connection):
@@ -115,7 +140,7 @@ class SqlSink(Sink):
                     raise
                 raise SinkError(f"{self.describe()}: write failed: {err}") from err
 
-    def _upsert(self, connection: Any, dialect: str, frame: pd.DataFrame) -> WriteResult:
+    def _upsert(self, connection: Any, dialect: str, frame: pd.DataFrame) -> dict[tuple[str, str], WriteResult]:
         self._ensure_table(connection, dialect)
         cursor = connection.cursor()
         if dialect == "sqlite":
@@ -124,39 +149,53 @@ class SqlSink(Sink):
         cursor.execute(f"DROP TABLE IF EXISTS {stage}")
         cursor.execute(ddl(stage, temporary=True))
         self._stage(cursor, dialect, stage, frame)
-        inserted, updated = self._merge(cursor, dialect, stage, len(frame))
+        counts = self._merge(cursor, dialect, stage)
         cursor.execute(f"DROP TABLE {stage}")
         connection.commit() if dialect == "postgresql" else cursor.execute("COMMIT")
-        return WriteResult(inserted, updated, len(frame) - inserted - updated)
+        return counts
 
-    def _merge(self, cursor: Any, dialect: str, stage: str, staged: int) -> tuple[int, int]:
-        """Insert new keys, update changed rows; return (inserted, updated).
+    def _merge(self, cursor: Any, dialect: str, stage: str) -> dict[tuple[str, str], WriteResult]:
+        """Insert new keys, update changed rows; what each (target, service) got.
 
-        Two plain statements are about twice as fast as one ``ON CONFLICT`` upsert for the
-        usual nightly write (mostly new rows). If a concurrent writer inserts one of our keys
-        in between, the insert fails on the key and the one-statement upsert takes over.
+        Counted first, in the same transaction. Two plain statements are about twice as fast as
+        one ``ON CONFLICT`` upsert for the usual nightly write (mostly new rows). If a concurrent
+        writer inserts one of our keys in between, the insert fails on the key: counted again,
+        and the one-statement upsert takes over.
         """
+        counts = self._pair_counts(cursor, dialect, stage)
         cursor.execute("SAVEPOINT fphot_merge")
         try:
             cursor.execute(insert_new_sql(self.table, stage))
-            inserted = cursor.rowcount
         except Exception as err:
             if not _is_key_violation(err):
                 raise
             cursor.execute("ROLLBACK TO SAVEPOINT fphot_merge")
-            return self._upsert_all(cursor, dialect, stage)
-        if inserted == staged:  # all new: nothing can need an update (skips a join)
-            return inserted, 0
-        cursor.execute(update_changed_sql(self.table, stage, dialect))
-        return inserted, cursor.rowcount
+            counts = self._pair_counts(cursor, dialect, stage)
+            cursor.execute(upsert_sql(self.table, stage, dialect))
+            return counts
+        if any(result.updated for result in counts.values()):
+            cursor.execute(update_changed_sql(self.table, stage, dialect))
+        return counts
 
-    def _upsert_all(self, cursor: Any, dialect: str, stage: str) -> tuple[int, int]:
-        cursor.execute(f"SELECT count(*) FROM {stage}")
-        staged = int(cursor.fetchone()[0])
-        cursor.execute(f"SELECT count(*) FROM {stage} s JOIN {self.table} t USING (target, service, exposure_id)")
-        inserted = staged - int(cursor.fetchone()[0])
-        cursor.execute(upsert_sql(self.table, stage, dialect))
-        return inserted, cursor.rowcount - inserted
+    def _pair_counts(self, cursor: Any, dialect: str, stage: str) -> dict[tuple[str, str], WriteResult]:
+        """Per (target, service) of the staged rows: how many are new, changed, the same."""
+        group = "GROUP BY s.target, s.service"
+        cursor.execute(f"SELECT s.target, s.service, COUNT(*) FROM {stage} s {group}")
+        staged = {(t, v): n for t, v, n in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT s.target, s.service, COUNT(*) FROM {stage} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {self.table} WHERE {_same_key(self.table, 's')}) {group}"
+        )
+        new = {(t, v): n for t, v, n in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT s.target, s.service, COUNT(*) FROM {stage} s JOIN {self.table} "
+            f"ON {_same_key(self.table, 's')} WHERE {_differs(self.table, 's', dialect)} {group}"
+        )
+        changed = {(t, v): n for t, v, n in cursor.fetchall()}
+        return {
+            pair: WriteResult(new.get(pair, 0), changed.get(pair, 0), n - new.get(pair, 0) - changed.get(pair, 0))
+            for pair, n in staged.items()
+        }
 
     def _stage(self, cursor: Any, dialect: str, stage: str, frame: pd.DataFrame) -> None:
         if dialect == "postgresql":
@@ -180,24 +219,37 @@ class SqlSink(Sink):
         return {name: float(mjd) for name, mjd in rows if name in wanted and mjd is not None}
 
     def read(self, target: str) -> pd.DataFrame:
-        columns = ", ".join(COLUMNS)
-        sql = f"SELECT {columns} FROM {{table}} WHERE target = {{mark}} ORDER BY mjd, service, exposure_id"
-        rows = self._select(sql, target)
-        if not rows:
-            return conform(empty_table())
-        return from_rows(pd.DataFrame(rows, columns=COLUMNS))
+        sql = f"SELECT {', '.join(COLUMNS)} FROM {{table}} WHERE target = {{mark}} ORDER BY mjd, service, exposure_id"
+        return _table(self._select(sql, target))
 
-    def _select(self, sql: str, value: Any) -> list[tuple]:
+    def read_many(self, targets: list[str], *, service: str | None = None, raw: bool = True) -> pd.DataFrame:
+        """A few queries for any number of targets (``IN`` lists of :data:`READ_BATCH` names)."""
+        columns = ", ".join(COLUMNS if raw else [*SCHEMA, "NULL AS raw"])
+        rows: list[tuple] = []
+        for start in range(0, len(targets), READ_BATCH):
+            names = list(dict.fromkeys(targets[start : start + READ_BATCH]))
+            where = f"target IN ({', '.join(['{mark}'] * len(names))})"
+            if service is not None:
+                where += " AND service = {mark}"
+                names.append(service)
+            rows += self._select(f"SELECT {columns} FROM {{table}} WHERE {where}", *names)
+        return _table(rows)
+
+    def _select(self, sql: str, *values: Any) -> list[tuple]:
         """Run one parameterized SELECT (``{table}``, ``{mark}`` filled in) in its own short transaction."""
         connection, dialect = self._connect()
         with closing(connection):
             self._ensure_table(connection, dialect)
             cursor = connection.cursor()
-            cursor.execute(sql.format(table=self.table, mark="?" if dialect == "sqlite" else "%s"), (value,))
+            cursor.execute(sql.format(table=self.table, mark="?" if dialect == "sqlite" else "%s"), values)
             rows = cursor.fetchall()
             if dialect == "postgresql":
                 connection.commit()
         return rows
+
+
+def _table(rows: list[tuple]) -> pd.DataFrame:
+    return from_rows(pd.DataFrame(rows, columns=COLUMNS)) if rows else conform(empty_table())
 
 
 def copy_payload(frame: pd.DataFrame) -> io.BytesIO:

@@ -33,6 +33,9 @@ SOURCES: dict[str, tuple[str, str]] = {
     "atlas": ("ATLAS", "ATLAS"),
     "ztf": ("ZTF", "ZTF"),
     "panstarrs": ("PanSTARRS", "PanSTARRS 1"),
+    "fink_lsst": ("Fink", "Rubin/LSST"),
+    "alerce_lsst": ("ALeRCE", "Rubin/LSST"),
+    "alerce_ztf": ("ALeRCE", "ZTF"),
 }
 
 

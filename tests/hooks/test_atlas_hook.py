@@ -218,7 +218,15 @@ def test_connection_form_is_declared_in_provider_info() -> None:
 
     info = get_provider_info()
     types = {c["connection-type"]: c for c in info["connection-types"]}
-    assert set(types) == {"fphot_atlas", "fphot_ztf", "fphot_panstarrs", "fphot_tom"}
+    assert set(types) == {
+        "fphot_atlas",
+        "fphot_ztf",
+        "fphot_panstarrs",
+        "fphot_fink_lsst",
+        "fphot_alerce_lsst",
+        "fphot_alerce_ztf",
+        "fphot_tom",
+    }
     assert types["fphot_atlas"]["hook-class-name"] == "fphot_provider.hooks.atlas.AtlasHook"
     assert "timeout" in types["fphot_atlas"]["conn-fields"]
     json.dumps(info)  # the UI reads it as JSON

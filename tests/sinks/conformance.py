@@ -103,6 +103,34 @@ class SinkConformance:
         assert sink.last_epochs_of(["A", "B"], "ztf") == {"B": 60001.0}
         assert sink.last_epochs_of(["A"], "panstarrs") == {}
 
+    def test_write_products_counts_each_product(self, sink: Sink) -> None:
+        """A survey chunk: many products in one call, each gets the counts of its own rows."""
+        sink.write(table(target="A", n=2))
+
+        def product(name: str, service: str) -> dict:
+            return {"service": service, "data_product_type": f"{service}_photometry", "target": {"name": name}}
+
+        items = [
+            (table(target="A", n=5), product("A", "atlas")),
+            (table(target="B", n=3), product("B", "atlas")),
+            (conform(empty_table()), product("A", "panstarrs")),
+            (table(target="A", service="ztf", n=4), product("A", "ztf")),
+        ]
+        results = sink.write_products(items)
+        assert [(r.inserted, r.updated, r.unchanged) for r in results] == [(3, 0, 2), (3, 0, 0), (0, 0, 0), (4, 0, 0)]
+        assert (len(sink.read("A")), len(sink.read("B"))) == (9, 3)
+        again = sink.write_products(items[:1] + [(table(target="B", n=3, flux=7.0), product("B", "atlas"))])
+        assert [(r.inserted, r.updated, r.unchanged) for r in again] == [(0, 0, 5), (0, 3, 0)]
+
+    def test_read_many_targets_at_once(self, sink: Sink) -> None:
+        sink.write(pd.concat([table("A", n=3), table("B", n=2)]))
+        sink.write(table("A", service="ztf", n=4))
+        got = sink.read_many(["A", "B", "nobody"])
+        assert sorted(got.groupby("target", observed=True).size().items()) == [("A", 7), ("B", 2)]
+        assert list(got.columns[: len(COLUMNS)]) == COLUMNS
+        assert len(sink.read_many(["A", "B"], service="ztf", raw=False)) == 4
+        assert sink.read_many([]).empty
+
     def test_concurrent_writers_lose_nothing(self, sink_factory) -> None:  # noqa: ANN001
         """Two processes writing one target (e.g. the ATLAS and ZTF branches) at the same time."""
         context = multiprocessing.get_context("spawn")

@@ -7,6 +7,9 @@ DATA_PRODUCT_TYPES.update(
         "atlas_photometry": ("atlas_photometry", "ATLAS forced photometry"),
         "panstarrs_photometry": ("panstarrs_photometry", "PanSTARRS DR2 photometry"),
         "ztf_photometry": ("ztf_photometry", "ZTF forced photometry"),
+        "fink_lsst_photometry": ("fink_lsst_photometry", "Fink Rubin/LSST forced photometry"),
+        "alerce_lsst_photometry": ("alerce_lsst_photometry", "ALeRCE Rubin/LSST forced photometry"),
+        "alerce_ztf_photometry": ("alerce_ztf_photometry", "ALeRCE ZTF alert forced photometry"),
         "fphot_photometry": ("fphot_photometry", "fphot photometry table"),
     }
 )

@@ -61,3 +61,42 @@ def test_every_survey_and_broker_series_has_its_own_colour() -> None:
     styles = [series_style(band, service) for band, service in series]
     assert all(color for _, color in styles) and len({color for _, color in styles}) == len(series)
     assert series_style("ZTF.g", "alerce_ztf")[0] == "ZTF.g (alerce_ztf)" and series_style("ZTF.g", "ztf")[0] == "ZTF.g"
+
+
+def _supernova(n_quiet: int = 3000) -> pd.DataFrame:
+    """Years of noise around zero (errors ~20 uJy), then a peak of 150,000 uJy."""
+    rng = np.random.default_rng(1)
+    mjd = np.concatenate([np.linspace(57000, 60080, n_quiet), np.linspace(60090, 60150, 40)])
+    flux = np.concatenate([rng.normal(0, 20, n_quiet), np.full(40, 1.5e5)])
+    table = pd.DataFrame({"mjd": mjd, "flux_ujy": flux, "flux_err_ujy": 20.0})
+    return table.assign(
+        target="SN", service="atlas", filter="ATLAS.o", time_ref="start", mag=np.nan, mag_err=np.nan,
+        limit_mag=rng.normal(19.5, 0.3, len(mjd)), snr=flux / 20, detected=flux > 60, good=True, flags="",
+        exposure_id=[str(i) for i in range(len(mjd))],
+    )  # fmt: skip
+
+
+def test_a_bright_peak_no_longer_flattens_the_quiet_years() -> None:
+    import matplotlib.pyplot as plt
+
+    from fphot_provider.plotting import flux_linear_range, light_curve_figure
+
+    table = _supernova()
+    assert flux_linear_range(table) == pytest.approx(60.0)  # linear within 3 typical errors
+    fig = light_curve_figure(table, title="SN")
+    assert fig.axes[0].get_yscale() == "symlog"
+    plt.close(fig)
+    quiet = table[table["mjd"] < 60080]
+    assert flux_linear_range(quiet) is None  # nothing to compress: a linear axis
+
+
+def test_thousands_of_limits_become_the_deepest_per_time_bin() -> None:
+    from fphot_provider.plotting import LIMIT_BINS, deepest_limits
+
+    table = _supernova()
+    limits = table[~table["detected"]].copy()
+    limits.loc[limits.index[1234], "limit_mag"] = 23.0  # one exceptionally deep limit
+    drawn = deepest_limits(limits)
+    assert len(limits) > 2000 and len(drawn) <= LIMIT_BINS
+    assert 23.0 in set(drawn["limit_mag"]) and drawn["mjd"].min() < 57100 and drawn["mjd"].max() > 60000
+    assert deepest_limits(limits.head(50)).equals(limits.head(50))

@@ -105,14 +105,10 @@ def main() -> None:
             wall = time.monotonic() - start
             report(cluster, run_id, count, services, wall)
             used = {name: cpu - idle.get(name, 0.0) for name, cpu in cpu_by_component(cluster).items()}
-            total = sum(used.values())
-            print(
-                f"  our CPU during the run: {total:.0f} s in all Airflow processes and their tasks, "
-                f"{1000 * total / (count * len(services)):.1f} ms per target and service"
+            print_cpu("our CPU during the run, in all Airflow processes and their tasks", used, count * len(services))
+            print_cpu(
+                "CPU inside the tasks' work (after Airflow's start-up)", task_cpu(cpu_file), count * len(services)
             )
-            for name, cpu in sorted(used.items(), key=lambda kv: -kv[1]):
-                print(f"    {name:16s} {cpu:8.1f} s")
-            print_task_cpu(cpu_file, count * len(services))
             print(f"  peak memory (RSS of every Airflow process, sampled every 5 s): {peak[0] / 2**20:.0f} MiB")
             for name in services:
                 print(f"  {name} requests: {dict(servers[name].app[STATS_KEY])}")
@@ -162,19 +158,21 @@ def rss_bytes(cluster: AirflowCluster) -> int:
     return total
 
 
-def print_task_cpu(cpu_file: Path, units: int) -> None:
-    """The operators' own work (cpu_listener.py): what is ours, apart from Airflow's task start-up."""
+def task_cpu(cpu_file: Path) -> dict[str, float]:
+    """The operators' own work per task (cpu_listener.py): ours, apart from Airflow's start-up."""
     per_task: dict[str, float] = defaultdict(float)
     for line in cpu_file.read_text().splitlines() if cpu_file.exists() else []:
         entry = json.loads(line)
         per_task[entry["task_id"]] += entry["cpu"]
-    total = sum(per_task.values())
-    print(
-        f"  CPU inside the tasks' work (after Airflow's start-up): {total:.0f} s, "
-        f"{1000 * total / units:.1f} ms per target and service"
-    )
-    for task_id, cpu in sorted(per_task.items(), key=lambda kv: -kv[1]):
-        print(f"    {task_id:18s} {cpu:8.1f} s")
+    return dict(per_task)
+
+
+def print_cpu(what: str, seconds: dict[str, float], units: int) -> None:
+    """A CPU total, per target and service, and its parts, largest first."""
+    total = sum(seconds.values())
+    print(f"  {what}: {total:.0f} s, {1000 * total / units:.1f} ms per target and service")
+    for name, cpu in sorted(seconds.items(), key=lambda kv: -kv[1]):
+        print(f"    {name:18s} {cpu:8.1f} s")
 
 
 def task_instances(cluster: AirflowCluster, run_id: str) -> list[dict[str, Any]]:

@@ -100,13 +100,6 @@ def test_unchanged_products_are_not_checked_again(tmp_path: Path) -> None:
     assert chunk_alerts(sink, [item], [WriteResult(0, 0, 4)], ALERTS) == []
 
 
-@pytest.mark.parametrize("start", [None, 60030.0])
-def test_an_open_window_counts_every_row_as_news(tmp_path: Path, start: float | None) -> None:
-    from fphot_provider.survey_store import _asked_from
-
-    assert _asked_from({"window": {"mjd_min": start}}) == (float("-inf") if start is None else start)
-
-
 def test_store_chunks_travel_as_manifest_files(tmp_path: Path) -> None:
     """A night's products are megabytes: each store task gets a path and reads its own chunk."""
     from fphot_provider.exceptions import ConfigurationError

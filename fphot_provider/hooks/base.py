@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import aiohttp
 import requests
 from airflow.sdk import BaseHook
+from airflow.sdk.exceptions import AirflowNotFoundException
 
 from fphot_provider.wire.http import RETRYABLE_STATUSES, THROTTLED, HttpRequest, HttpResponse, RetryPolicy
 
@@ -41,6 +42,7 @@ class FphotHttpHook(BaseHook):
     conn_type: ClassVar[str] = ""
     hook_name: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
+    connection_optional: ClassVar[bool] = False  # public services: the default base URL without one
 
     def __init__(
         self, conn_id: str | None = None, *, timeout: float | None = None, retry: RetryPolicy | None = None
@@ -56,9 +58,20 @@ class FphotHttpHook(BaseHook):
 
     # --- Connection -------------------------------------------------------------------------
     def get_conn(self) -> Connection:
-        """Return the Airflow Connection (looked up once)."""
+        """Return the Airflow Connection (looked up once).
+
+        A public service (``connection_optional``) needs none: a missing *default* Connection
+        stands for the public base URL. A named Connection that does not exist still fails.
+        """
         if self._conn is None:
-            self._conn = self.get_connection(self.conn_id)
+            try:
+                self._conn = self.get_connection(self.conn_id)
+            except AirflowNotFoundException:
+                if not (self.connection_optional and self.conn_id == self.default_conn_name):
+                    raise
+                from airflow.sdk import Connection
+
+                self._conn = Connection(conn_id=self.conn_id, conn_type=self.conn_type)
         return self._conn
 
     async def a_get_conn(self) -> Connection:

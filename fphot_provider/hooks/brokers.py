@@ -1,16 +1,15 @@
 """What the alert brokers' hooks share: public services, found by position, one object at a time.
 
-Fink and ALeRCE need no credentials: without a Connection the default one means the public
-service (a Connection is only needed to point elsewhere, e.g. at an emulator, or to change
-timeouts). A Connection id that is not the default and does not exist still fails at once.
+Fink and ALeRCE need no credentials (``connection_optional``): without a Connection the default
+one means the public service (a Connection is only needed to point elsewhere, e.g. at an
+emulator, or to change timeouts). A Connection id that is not the default and does not exist
+still fails at once.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import TYPE_CHECKING, Any
-
-from airflow.sdk.exceptions import AirflowNotFoundException
+from typing import TYPE_CHECKING, ClassVar
 
 from fphot_provider.hooks.base import FphotHttpHook
 
@@ -21,15 +20,7 @@ if TYPE_CHECKING:
 class BrokerHook(FphotHttpHook):
     """Base of the broker hooks: :meth:`objects_near`, then :meth:`forced_photometry` per object."""
 
-    def get_conn(self) -> Any:
-        if self._conn is None:
-            try:
-                self._conn = self.get_connection(self.conn_id)
-            except AirflowNotFoundException:
-                if self.conn_id != self.default_conn_name:
-                    raise
-                self._conn = _PublicDefault()
-        return self._conn
+    connection_optional: ClassVar[bool] = True
 
     @abstractmethod
     def objects_near(self, ra: float, dec: float, radius_arcsec: float) -> list[BrokerObject]:
@@ -45,11 +36,3 @@ class BrokerHook(FphotHttpHook):
         except Exception as err:  # noqa: BLE001 - reported to the UI, not raised
             return False, str(err)
         return True, f"{self.hook_name} answered at {self.base_url}"
-
-
-class _PublicDefault:
-    """Stands for a missing default Connection: the public base URL, no extras."""
-
-    host = schema = login = password = None
-    port = None
-    extra_dejson: dict[str, Any] = {}

@@ -14,7 +14,7 @@ from fphot_provider.brokers import Broker, broker
 from fphot_provider.failures import fails_fast
 from fphot_provider.operators.base import ForcedPhotometryOperator, download_checked, raw_product
 from fphot_provider.operators.chunks import ChunkFetchOperator
-from fphot_provider.operators.panstarrs import CHOICES, check_choice
+from fphot_provider.operators.panstarrs import check_choice
 from fphot_provider.parsers import registry
 from fphot_provider.storage import store_raw
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
     from fphot_provider.hooks.brokers import BrokerHook
     from fphot_provider.targets import QueryWindow, Target
-
-__all__ = ["CHOICES", "BrokerChunkOperator", "BrokerForcedPhotometryOperator", "fetch_broker_target"]
 
 
 class _BrokerOptions:

@@ -46,26 +46,6 @@ with DAG(
     ps1 = PanstarrsPhotometryOperator(task_id="fetch", choose="{{ params.choose }}", radius_arcsec=5, **QUERY)
     PhotometryProcessorOperator(task_id="process", product=ps1.output)
 
-for dag_id, deferrable in (("fphot_test_atlas_batch", True), ("fphot_test_atlas_batch_blocking", False)):
-    with DAG(
-        dag_id=dag_id,
-        schedule=None,
-        params={"targets": Param([], type="array"), "mjd_min": Param(60000.0), "mjd_max": Param(60060.0)},
-        render_template_as_native_obj=True,
-    ) as batch_dag:
-        from fphot_provider.operators.atlas_batch import AtlasBatchForcedPhotometryOperator
-
-        AtlasBatchForcedPhotometryOperator(
-            task_id="fetch",
-            deferrable=deferrable,
-            targets="{{ params.targets }}",
-            mjd_min="{{ params.mjd_min }}",
-            mjd_max="{{ params.mjd_max }}",
-            poll_interval=0.2,
-            max_poll_interval=0.5,
-        )
-    globals()[dag_id] = batch_dag
-
 with DAG(
     dag_id="fphot_test_ps1_chunk",
     schedule=None,

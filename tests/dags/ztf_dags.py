@@ -45,21 +45,3 @@ with DAG(
         poke_interval=0.2,
         max_poll_interval=0.5,
     )
-
-with DAG(
-    dag_id="fphot_test_ztf_batch",
-    schedule=None,
-    params={"targets": Param([], type="array"), "mjd_min": Param(60000.0), "mjd_max": Param(60100.0)},
-    render_template_as_native_obj=True,
-) as batch_dag:
-    from fphot_provider.operators.ztf_batch import ZtfBatchForcedPhotometryOperator
-
-    ZtfBatchForcedPhotometryOperator(
-        task_id="fetch",
-        deferrable=True,
-        targets="{{ params.targets }}",
-        mjd_min="{{ params.mjd_min }}",
-        mjd_max="{{ params.mjd_max }}",
-        poll_interval=0.2,
-        max_poll_interval=0.5,
-    )

@@ -1,8 +1,10 @@
-.PHONY: setup demo tom-demo test test-fast test-live lint bench
+.PHONY: setup demo demo-ui tom-demo test test-fast test-live lint bench
 setup:
 	scripts/setup.sh
 demo:
 	scripts/demo.sh
+demo-ui:  # the Light curves pages on make demo's data (Airflow's API server on 127.0.0.1:8080)
+	scripts/demo_ui.sh
 tom-demo:
 	scripts/tom_demo.sh
 test:

@@ -30,6 +30,7 @@ from fphot_provider.operators.brokers import BrokerChunkOperator
 from fphot_provider.operators.panstarrs import PanstarrsChunkOperator
 from fphot_provider.operators.processing import PhotometryChunkProcessorOperator
 from fphot_provider.operators.ztf_batch import ZtfBatchForcedPhotometryOperator
+from fphot_provider.ui.links import LightCurveLink
 
 ALIAS = "fphot-photometry"
 EXAMPLE_TARGETS = Path(__file__).with_name("monitor_targets.csv")
@@ -229,4 +230,5 @@ with DAG(
             outlet_events[AssetAlias(ALIAS)].add(Asset(f"fphot://photometry/{name}"))
         return summary
 
-    report(loaded, planned, night, processed.output)
+    reported = report(loaded, planned, night, processed.output)
+    reported.operator.operator_extra_links = (LightCurveLink(),)  # the strongest alert's page (or the list)

@@ -196,7 +196,7 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [{"integration-name": name, "python-modules": modules} for name, modules in SENSORS.items()],
         "triggers": [{"integration-name": name, "python-modules": modules} for name, modules in TRIGGERS.items()],
         "connection-types": CONNECTIONS,
-        "extra-links": ["fphot_provider.operators.atlas.AtlasTaskLink"],
+        "extra-links": ["fphot_provider.operators.atlas.AtlasTaskLink", "fphot_provider.ui.links.LightCurveLink"],
         "config": {
             "fphot": {
                 "description": "fphot_provider settings.",
@@ -207,6 +207,14 @@ def get_provider_info() -> dict[str, Any]:
                         "type": "string",
                         "example": "/data/fphot",
                         "default": "",
+                    },
+                    "ui_sink": {
+                        "description": "The sink the Light curves pages list (file or sql; a sink spec as the "
+                        "DAGs' sink param). Read by the API server.",
+                        "version_added": "0.3.0",
+                        "type": "string",
+                        "example": "sql:conn_id=fphot_db",
+                        "default": "file",
                     },
                     "task_retries": {
                         "description": "Retries of the shipped DAGs' tasks (a retry re-attaches to its remote job).",

@@ -12,6 +12,7 @@ from fphot_provider.plotting import plot_light_curve
 from fphot_provider.sinks import get_sink
 from fphot_provider.storage import data_dir
 from fphot_provider.targets import safe_name
+from fphot_provider.ui.links import list_path, push_light_curve_path, target_path
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_PLOTS = 50
@@ -77,7 +78,10 @@ def summarize(
     changed = changed_targets(processed)
     order = plot_order(changed, found, processed)
     limit = int(params.get("max_plots", DEFAULT_MAX_PLOTS))
-    plotted = _plot(get_sink(params["sink"]), order[:limit])
+    sink = get_sink(params["sink"])
+    sink.record_alerts([alert.to_dict() for alert in found])
+    plotted = _plot(sink, order[:limit])
+    push_light_curve_path(context, target_path(found[0].target) if found else list_path("updated"))
     text = _text(loaded, sorted(changed), found, failures)
     log.info("%s", text)
     notified = send_alerts(found, text, context)

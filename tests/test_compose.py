@@ -114,4 +114,11 @@ def test_docker_compose_config_accepts_it_with_secrets_and_refuses_without() -> 
         assert rendered[name]["profiles"] == ["demo"]
     ports = [p for service in rendered.values() for p in service.get("ports", [])]
     assert ports and all(str(p.get("host_ip", p) if isinstance(p, dict) else p).startswith("127.0.0.1") for p in ports)
-    assert rendered["airflow-apiserver"]["environment"]["AIRFLOW__CORE__FERNET_KEY"] == SECRETS["AIRFLOW_FERNET_KEY"]
+    api = rendered["airflow-apiserver"]
+    assert api["environment"]["AIRFLOW__CORE__FERNET_KEY"] == SECRETS["AIRFLOW_FERNET_KEY"]
+    # The Light curves pages: the api-server reads the sink the workers write (the shared volume).
+    assert api["environment"]["AIRFLOW__FPHOT__UI_SINK"] == "file"
+    worker, api_server = (
+        {str(v).split(":")[1] for v in rendered[name]["volumes"]} for name in ("airflow-worker", "airflow-apiserver")
+    )
+    assert "/opt/airflow/fphot" in worker & api_server

@@ -45,6 +45,8 @@ def test_end_to_end_and_rerun_adds_nothing(
     assert stored["mjd"].min() >= 55197.0 and stored["mjd"].max() <= 60200.0
     plot = data_dir / "plots" / "SN_2023ixf.png"
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plotted = next(t for t in dr.get_task_instances() if t.task_id == "plot")
+    assert plotted.xcom_pull(task_ids="plot", key="light_curve_path") == "/fphot/target?name=SN%202023ixf"
     submitted = atlas_emulator.stats()["POST submit"]
 
     state, tasks, dr = run_dag("fphot_target", FULL)

@@ -138,6 +138,10 @@ def test_monitor_reports_a_new_transient(
     summary = next(t for t in dr.get_task_instances() if t.task_id == "report").xcom_pull(task_ids="report")
     kinds = {(a["target"], a["kind"]) for a in summary["alerts"]}
     assert ("SN 2023ixf", "new_detection") in kinds and not any(t == "quiet" for t, _ in kinds)
+    report = next(t for t in dr.get_task_instances() if t.task_id == "report")
+    assert report.xcom_pull(task_ids="report", key="light_curve_path") == "/fphot/target?name=SN%202023ixf"
+    listed = SqlSink(root=data_dir).list_targets(sort="alert").items  # the list shows the alert first
+    assert listed[0].target == "SN 2023ixf" and listed[0].last_alert["kind"] == "new_detection"
     sent = json.loads(calls.read_text())
     assert sent["alerts"] and "SN 2023ixf" in sent["summary"]
 

@@ -58,6 +58,8 @@ def test_alerts_are_listed_most_significant_first(data_dir: Path) -> None:
     processed = [{"service": "ztf", "target": n, "inserted": 5, "updated": 0} for n in ("A", "B")]
     summary = summarize(loaded, planned, [], PARAMS, {}, processed, [_alert("A", 6.0), _alert("B", 40.0)])
     assert [a["target"] for a in summary["alerts"]] == ["B", "A"]
+    listed = sink.list_targets(sort="alert").items  # kept for the Light curves list
+    assert [(t.target, t.last_alert["sigma"]) for t in listed] == [("A", 6.0), ("B", 40.0)]
 
 
 def test_plots_are_capped_alerted_targets_first(data_dir: Path) -> None:

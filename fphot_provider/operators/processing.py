@@ -13,6 +13,7 @@ from fphot_provider.sinks import get_sink
 from fphot_provider.storage import data_dir
 from fphot_provider.survey_store import product_result, read_manifest, store_chunk
 from fphot_provider.targets import safe_name
+from fphot_provider.ui.links import LightCurveLink, push_light_curve_path, target_path
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -116,6 +117,7 @@ class LightCurvePlotOperator(BaseOperator):
     """
 
     template_fields = ("target_name", "sink")
+    operator_extra_links = (LightCurveLink(),)
 
     def __init__(self, *, target_name: str, sink: str = "file", data_dir: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -130,4 +132,6 @@ class LightCurvePlotOperator(BaseOperator):
         plot_light_curve(table, path, title=self.target_name)
         counts = table.groupby("filter").size().to_dict() if len(table) else {}
         self.log.info("plotted %d rows of %s at %s: %s", len(table), self.target_name, path, counts)
+        if len(table):
+            push_light_curve_path(context, target_path(self.target_name))
         return {"plot": str(path), "rows": len(table), "per_filter": {str(k): int(v) for k, v in counts.items()}}

@@ -1,9 +1,14 @@
-"""The sink contract: store photometry tables idempotently, read them back per target."""
+"""The sink contract: store photometry tables idempotently, read them back per target.
+
+Sinks a person browses (file, SQL) also keep a catalogue of their targets for the Light curves
+pages: a page of targets at a time with their counts, last epoch, last update and last alert.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -25,6 +30,40 @@ class WriteResult:
         return WriteResult(
             self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged
         )
+
+
+SORTS = ("name", "updated", "alert")  # the orders a target page can be listed in
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    """One line of the target list: rows per service, the latest epoch, when it changed, its last alert."""
+
+    target: str
+    points: dict[str, int]
+    last_mjd: float | None
+    updated_at: str | None  # ISO 8601 UTC, when a write last changed its rows
+    last_alert: dict[str, Any] | None  # a ChangeAlert as a dict, plus "at" (ISO 8601 UTC)
+
+
+@dataclass(frozen=True)
+class TargetPage:
+    """A page of the target list and how many targets match in all."""
+
+    items: list[TargetSummary]
+    total: int
+    offset: int
+    limit: int
+
+
+def check_listing(offset: int, limit: int, sort: str) -> None:
+    """Refuse a page request out of range, naming the field (the UI passes these through)."""
+    if offset < 0:
+        raise ConfigurationError(f"offset: must be >= 0, got {offset}")
+    if not 1 <= limit <= 500:
+        raise ConfigurationError(f"limit: must be 1 to 500, got {limit}")
+    if sort not in SORTS:
+        raise ConfigurationError(f"sort: must be one of {SORTS}, got {sort!r}")
 
 
 class Sink(ABC):
@@ -72,6 +111,18 @@ class Sink(ABC):
     def describe(self) -> str:
         """A short human description (where the data goes), for logs."""
 
+    def list_targets(self, *, offset: int = 0, limit: int = 50, search: str = "", sort: str = "name") -> TargetPage:
+        """A page of the sink's targets (``search``: part of the name, any case).
+
+        Never loads every target: the SQL sink pages in the database, the file sink reads only
+        the page's files. Sinks kept elsewhere (a TOM) have their own pages and refuse.
+        """
+        raise ConfigurationError(f"sink: {self.describe()} cannot list its targets (the file and sql sinks can)")
+
+    def record_alerts(self, alerts: list[dict[str, Any]]) -> None:
+        """Keep each target's newest alert for the target list; sinks without a list ignore them."""
+        return
+
     def last_epochs(self, target: str) -> dict[str, float]:
         """The latest stored MJD per service for ``target`` (incremental query windows)."""
         table = self.read(target)
@@ -85,6 +136,26 @@ class Sink(ABC):
         """
         epochs = {name: self.last_epochs(name).get(service) for name in targets}
         return {name: mjd for name, mjd in epochs.items() if mjd is not None}
+
+
+def newest_alerts(alerts: list[dict[str, Any]], at: str) -> dict[str, dict[str, Any]]:
+    """Each target's newest alert (latest epoch, then the strongest), stamped with ``at``."""
+    newest: dict[str, dict[str, Any]] = {}
+    for alert in alerts:
+        kept = newest.get(alert["target"])
+        if kept is None or (alert["mjd"], alert["sigma"]) > (kept["mjd"], kept["sigma"]):
+            newest[alert["target"]] = {**alert, "at": at}
+    return newest
+
+
+def utc_now() -> str:
+    """Now as the catalogue's update and alert times are kept."""
+    return iso_utc(datetime.now(UTC))
+
+
+def iso_utc(moment: datetime) -> str:
+    """A UTC time as sortable ISO 8601 text, to the microsecond (two writes a second apart still sort)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def compare(existing: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from fphot_provider.exceptions import SinkError
 from fphot_provider.photometry import KEY, SCHEMA, conform, empty_table
-from fphot_provider.sinks.base import Sink, WriteResult, compare
+from fphot_provider.sinks.base import (
+    Sink,
+    TargetPage,
+    TargetSummary,
+    WriteResult,
+    check_listing,
+    compare,
+    iso_utc,
+    newest_alerts,
+    utc_now,
+)
 from fphot_provider.storage import atomic_write, data_dir, locked
 from fphot_provider.targets import safe_name
 
@@ -49,6 +63,58 @@ class FileSink(Sink):
         if not path.exists():
             return conform(empty_table())
         return self._load(path)
+
+    def list_targets(self, *, offset: int = 0, limit: int = 50, search: str = "", sort: str = "name") -> TargetPage:
+        """List the dataset files (names and times only), then read three columns of the page's files."""
+        check_listing(offset, limit, sort)
+        needle = safe_name(search).lower() if search.strip() else ""
+        suffix = f".{self.format}"
+        folder = self.root / "photometry"
+        entries = [
+            entry
+            for entry in (os.scandir(folder) if folder.is_dir() else [])
+            if entry.name.endswith(suffix) and needle in entry.name[: -len(suffix)].lower()
+        ]
+        alerts = self._alerts()
+        entries.sort(key=lambda entry: entry.name)
+        if sort == "updated":
+            entries.sort(key=lambda entry: -entry.stat().st_mtime)
+        elif sort == "alert":  # alerted first, newest first; stable: by name within
+            entries.sort(key=lambda entry: alerts.get(entry.name[: -len(suffix)], {}).get("at") or "", reverse=True)
+        page = entries[offset : offset + limit]
+        return TargetPage([self._summary(e, alerts) for e in page], len(entries), offset, limit)
+
+    def _summary(self, entry: os.DirEntry, alerts: dict[str, dict[str, Any]]) -> TargetSummary:
+        path = Path(entry.path)
+        columns = ["target", "service", "mjd"]
+        if self.format == "parquet":
+            rows = pd.read_parquet(path, columns=columns)
+        else:
+            rows = pd.read_csv(path, usecols=columns, dtype={"target": "string", "service": "string"})
+        name = str(rows["target"].iloc[0]) if len(rows) else path.stem
+        points = {str(k): int(v) for k, v in rows.groupby("service", observed=True).size().items()}
+        updated = iso_utc(datetime.fromtimestamp(entry.stat().st_mtime, UTC))
+        last = float(rows["mjd"].max()) if len(rows) else None
+        return TargetSummary(name, points, last, updated, alerts.get(path.stem))
+
+    def _alerts_path(self) -> Path:
+        return self.root / "photometry" / "_alerts.json"
+
+    def _alerts(self) -> dict[str, dict[str, Any]]:
+        """Each target's newest alert, by file name."""
+        path = self._alerts_path()
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def record_alerts(self, alerts: list[dict[str, Any]]) -> None:
+        """Merge the night's newest alert per target into ``photometry/_alerts.json`` (atomic, locked)."""
+        newest = newest_alerts(alerts, utc_now())
+        if not newest:
+            return
+        path = self._alerts_path()
+        with locked(path):
+            kept = self._alerts()
+            kept.update({safe_name(name): alert for name, alert in newest.items()})
+            atomic_write(path, json.dumps(kept, sort_keys=True).encode())
 
     def _write_target(self, target: str, rows: pd.DataFrame) -> WriteResult:
         path = self.path_for(target)

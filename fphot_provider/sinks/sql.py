@@ -7,6 +7,10 @@ changed, in one transaction, with parameterized SQL only (the table name is the 
 identifier, checked against a strict pattern). Service columns (``raw_*``) are kept as one
 JSON text per row in ``raw``.
 
+Beside it, ``<table>_targets`` is the catalogue the Light curves pages list: one row per target
+with the time a write last changed its rows and its newest alert; pages of it are read with
+``LIMIT``/``OFFSET``, never the whole table.
+
 Without a Connection the sink is an embedded SQLite file, ``<data_dir>/fphot.sqlite``.
 """
 
@@ -29,10 +33,18 @@ from pyarrow import csv as pa_csv
 
 from fphot_provider.exceptions import ConfigurationError, SinkError
 from fphot_provider.photometry import KEY, RAW_PREFIX, SCHEMA, conform, empty_table
-from fphot_provider.sinks.base import Sink, WriteResult
+from fphot_provider.sinks.base import (
+    Sink,
+    TargetPage,
+    TargetSummary,
+    WriteResult,
+    check_listing,
+    newest_alerts,
+    utc_now,
+)
 from fphot_provider.storage import data_dir
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,54}$")  # + "_targets" stays within PostgreSQL's 63
 SQL_TYPES = {"category": "TEXT", "string": "TEXT", "float64": "DOUBLE PRECISION", "bool": "BOOLEAN"}
 COLUMNS = [*SCHEMA, "raw"]
 READ_BATCH = 500  # names per IN list: far below every SQLite build's limit on parameters
@@ -45,6 +57,19 @@ def ddl(table: str, *, temporary: bool = False) -> str:
     columns.append("raw TEXT")
     key = "" if temporary else ", PRIMARY KEY (target, service, exposure_id)"
     return f"CREATE {'TEMP ' if temporary else ''}TABLE IF NOT EXISTS {table} ({', '.join(columns)}{key})"
+
+
+def catalogue_ddl(table: str) -> str:
+    """The target catalogue beside ``table`` (times as ISO 8601 UTC text, the alert as JSON)."""
+    columns = "target TEXT PRIMARY KEY, updated_at TEXT, alert_at TEXT, alert TEXT"
+    return f"CREATE TABLE IF NOT EXISTS {table}_targets ({columns})"
+
+
+LIST_ORDER = {
+    "name": "target",
+    "updated": "(updated_at IS NULL), updated_at DESC, target",
+    "alert": "(alert_at IS NULL), alert_at DESC, target",
+}
 
 
 class SqlSink(Sink):
@@ -98,8 +123,19 @@ class SqlSink(Sink):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(self.table.encode()),))
         cursor.execute(ddl(self.table))
         cursor.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_service_mjd ON {self.table} (target, service, mjd)")
+        self._ensure_catalogue(cursor)
         if dialect == "postgresql":
             connection.commit()
+
+    def _ensure_catalogue(self, cursor: Any) -> None:
+        """Create the target catalogue; fill it once from a table written before it existed."""
+        cursor.execute(catalogue_ddl(self.table))
+        cursor.execute(f"SELECT 1 FROM {self.table}_targets LIMIT 1")
+        if cursor.fetchone() is None:
+            cursor.execute(
+                f"INSERT INTO {self.table}_targets (target) SELECT DISTINCT target FROM {self.table} "
+                "WHERE true ON CONFLICT (target) DO NOTHING"
+            )
 
     # --- write ----------------------------------------------------------------------------------
     def write(self, table: pd.DataFrame) -> WriteResult:
@@ -150,6 +186,7 @@ class SqlSink(Sink):
         cursor.execute(ddl(stage, temporary=True))
         self._stage(cursor, dialect, stage, frame)
         counts = self._merge(cursor, dialect, stage)
+        self._touch(cursor, dialect, sorted({t for (t, _), r in counts.items() if r.inserted or r.updated}))
         cursor.execute(f"DROP TABLE {stage}")
         connection.commit() if dialect == "postgresql" else cursor.execute("COMMIT")
         return counts
@@ -197,6 +234,32 @@ class SqlSink(Sink):
             for pair, n in staged.items()
         }
 
+    def _touch(self, cursor: Any, dialect: str, targets: list[str]) -> None:
+        """Stamp the catalogue rows of the targets this write changed (in name order: no deadlock)."""
+        mark = "?" if dialect == "sqlite" else "%s"
+        now = utc_now()
+        cursor.executemany(
+            f"INSERT INTO {self.table}_targets (target, updated_at) VALUES ({mark}, {mark}) "
+            "ON CONFLICT (target) DO UPDATE SET updated_at = excluded.updated_at",
+            [(name, now) for name in targets],
+        )
+
+    def record_alerts(self, alerts: list[dict[str, Any]]) -> None:
+        """Keep each alerted target's newest alert in the catalogue (one short transaction)."""
+        newest = newest_alerts(alerts, utc_now())
+        if not newest:
+            return
+        connection, dialect = self._connect()
+        with closing(connection):
+            self._ensure_table(connection, dialect)
+            mark = "?" if dialect == "sqlite" else "%s"
+            connection.cursor().executemany(
+                f"INSERT INTO {self.table}_targets (target, alert_at, alert) VALUES ({mark}, {mark}, {mark}) "
+                "ON CONFLICT (target) DO UPDATE SET alert_at = excluded.alert_at, alert = excluded.alert",
+                [(name, alert["at"], json.dumps(alert)) for name, alert in sorted(newest.items())],
+            )
+            connection.commit()
+
     def _stage(self, cursor: Any, dialect: str, stage: str, frame: pd.DataFrame) -> None:
         if dialect == "postgresql":
             buffer = copy_payload(frame)
@@ -234,6 +297,34 @@ class SqlSink(Sink):
                 names.append(service)
             rows += self._select(f"SELECT {columns} FROM {{table}} WHERE {where}", *names)
         return _table(rows)
+
+    def list_targets(self, *, offset: int = 0, limit: int = 50, search: str = "", sort: str = "name") -> TargetPage:
+        """Three queries: a page of the catalogue, its count, the page's counts per service (index)."""
+        check_listing(offset, limit, sort)
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search.strip().lower()) + "%"
+        where = "WHERE LOWER(target) LIKE {mark} ESCAPE '\\'"
+        page = self._select(
+            f"SELECT target, updated_at, alert FROM {{table}}_targets {where} "
+            f"ORDER BY {LIST_ORDER[sort]} LIMIT {limit:d} OFFSET {offset:d}",
+            pattern,
+        )
+        total = self._select(f"SELECT COUNT(*) FROM {{table}}_targets {where}", pattern)[0][0]
+        points: dict[str, dict[str, int]] = defaultdict(dict)
+        last: dict[str, float] = {}
+        if page:
+            marks = ", ".join(["{mark}"] * len(page))
+            sql = (
+                f"SELECT target, service, COUNT(*), MAX(mjd) FROM {{table}} "
+                f"WHERE target IN ({marks}) GROUP BY target, service"
+            )
+            for name, service, count, mjd in self._select(sql, *[row[0] for row in page]):
+                points[name][service] = int(count)
+                last[name] = max(float(mjd), last.get(name, float(mjd)))
+        items = [
+            TargetSummary(name, dict(points[name]), last.get(name), updated, json.loads(alert) if alert else None)
+            for name, updated, alert in page
+        ]
+        return TargetPage(items, int(total), offset, limit)
 
     def _select(self, sql: str, *values: Any) -> list[tuple]:
         """Run one parameterized SELECT (``{table}``, ``{mark}`` filled in) in its own short transaction."""

@@ -40,6 +40,7 @@ class AirflowCluster:
         self.procs: list[subprocess.Popen] = []
         self._log_files: list[Any] = []
         self._args: list[tuple[str, ...]] = []
+        self.headers: dict[str, str] = {}  # a bearer token once login() ran (clusters with real users)
         self.env = self._env(extra_env)
 
     def _env(self, extra: dict[str, str]) -> dict[str, str]:
@@ -112,7 +113,16 @@ class AirflowCluster:
     def restart(self, component: str) -> None:
         self._spawn(component)
 
+    def login(self, username: str, password: str) -> str:
+        """Get a token as that user (Airflow's own ``POST /auth/token``); later API calls send it."""
+        answer = requests.post(f"{self.url}/auth/token", json={"username": username, "password": password}, timeout=30)
+        assert answer.status_code in (200, 201), f"login: {answer.status_code} {answer.text[:300]}"
+        token = answer.json()["access_token"]
+        self.headers = {"Authorization": f"Bearer {token}"}
+        return token
+
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
         answer = requests.request(method, f"{self.url}/api/v2{path}", timeout=30, **kwargs)
         assert answer.ok, f"{method} {path}: {answer.status_code} {answer.text[:300]}"
         return answer.json()
@@ -123,7 +133,7 @@ class AirflowCluster:
         return self.api("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})["dag_run_id"]
 
     def _dag_known(self, dag_id: str) -> bool:
-        return requests.get(f"{self.url}/api/v2/dags/{dag_id}", timeout=5).ok
+        return requests.get(f"{self.url}/api/v2/dags/{dag_id}", headers=self.headers, timeout=5).ok
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
         items = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]

@@ -9,7 +9,9 @@ import multiprocessing
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from fphot_provider.exceptions import ConfigurationError
 from fphot_provider.photometry import COLUMNS, conform, empty_table
 from fphot_provider.sinks.base import Sink
 
@@ -44,8 +46,28 @@ def _write_in_process(factory, rows: pd.DataFrame) -> None:  # noqa: ANN001 - a 
     factory().write(rows)
 
 
+def alert(target: str, mjd: float, sigma: float) -> dict:
+    """A ChangeAlert as the report hands it to the sink."""
+    return {
+        "target": target,
+        "service": "atlas",
+        "filter": "ATLAS.o",
+        "kind": "brightening",
+        "mjd": mjd,
+        "flux_ujy": 500.0,
+        "baseline_ujy": 10.0,
+        "sigma": sigma,
+        "delta_mag": -1.5,
+    }
+
+
 class SinkConformance:
-    """Behaviour every sink must have. The subclass provides ``sink`` and ``sink_factory`` fixtures."""
+    """Behaviour every sink must have. The subclass provides ``sink`` and ``sink_factory`` fixtures.
+
+    ``lists_targets``: the sink keeps a target catalogue for the Light curves pages.
+    """
+
+    lists_targets = True
 
     def test_write_then_read(self, sink: Sink) -> None:
         result = sink.write(table())
@@ -144,3 +166,44 @@ class SinkConformance:
             job.join(timeout=120)
             assert job.exitcode == 0
         assert len(sink_factory().read("T")) == 600
+
+    def test_target_list_pages_with_counts_and_epochs(self, sink: Sink) -> None:
+        if not self.lists_targets:
+            with pytest.raises(ConfigurationError, match="cannot list"):
+                sink.list_targets()
+            return
+        sink.write(pd.concat([table("Alpha", n=3), table("Beta", n=2), table("Gamma 1", n=1)]))
+        sink.write(table("Beta", service="ztf", n=4, start=10))
+        first = sink.list_targets(limit=2)
+        assert first.total == 3 and [t.target for t in first.items] == ["Alpha", "Beta"]
+        beta = first.items[1]
+        assert beta.points == {"atlas": 2, "ztf": 4} and beta.last_mjd == 60013.0 and beta.updated_at
+        assert [t.target for t in sink.list_targets(offset=2, limit=2).items] == ["Gamma 1"]
+        found = sink.list_targets(search="gAmMa 1")
+        assert (found.total, [t.target for t in found.items]) == (1, ["Gamma 1"])
+        assert sink.list_targets(search="100%").total == 0  # a wildcard is a character, not a pattern
+
+    def test_target_list_orders_by_update_and_alert(self, sink: Sink) -> None:
+        if not self.lists_targets:
+            return
+        for name in ("Alpha", "Beta", "Gamma"):
+            sink.write(table(name, n=2))
+        before = {t.target: t.updated_at for t in sink.list_targets().items}
+        sink.write(table("Alpha", n=2))  # nothing new: not an update
+        sink.write(table("Beta", n=3))  # one new row
+        after = sink.list_targets(sort="updated")
+        assert after.items[0].target == "Beta" and after.items[0].updated_at > before["Beta"]
+        assert {t.target: t.updated_at for t in after.items}["Alpha"] == before["Alpha"]
+        sink.record_alerts([alert("Gamma", 60010, 8.0), alert("Gamma", 60005, 30.0), alert("Alpha", 60001, 6.0)])
+        by_alert = sink.list_targets(sort="alert")
+        assert [t.target for t in by_alert.items][2] == "Beta"  # never alerted: last
+        gamma = next(t for t in by_alert.items if t.target == "Gamma")
+        assert gamma.last_alert["mjd"] == 60010 and gamma.last_alert["at"]  # the latest epoch wins
+
+    def test_target_list_refuses_a_bad_page(self, sink: Sink) -> None:
+        if not self.lists_targets:
+            return
+        with pytest.raises(ConfigurationError, match="limit: must be 1 to 500"):
+            sink.list_targets(limit=0)
+        with pytest.raises(ConfigurationError, match="sort: must be one of"):
+            sink.list_targets(sort="size")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from fphot_provider.exceptions import ConfigurationError
 from fphot_provider.sinks import get_sink
 from fphot_provider.sinks.sql import SqlSink, upsert_sql
 from tests.sinks.conformance import SinkConformance, table
+from tests.ui_data import many_targets
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +31,7 @@ def pg_table(postgres, pg_database: str, monkeypatch: pytest.MonkeyPatch):
     yield name
     with postgres.connect(pg_database) as conn, conn.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {name}")
+        cur.execute(f"DROP TABLE IF EXISTS {name}_targets")
 
 
 class TestSqliteSink(SinkConformance):
@@ -49,6 +52,33 @@ class TestPostgresSink(SinkConformance):
     @pytest.fixture
     def sink(self, sink_factory):
         return sink_factory()
+
+
+def test_a_page_of_the_target_list_reads_only_that_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Light curves list of a big sink: no query brings back more than the page needs."""
+    sink = SqlSink(root=tmp_path)
+    sink.write(many_targets(600, 3))
+    fetched: list[int] = []
+    select = SqlSink._select
+
+    def counted(self: SqlSink, sql: str, *values: object) -> list[tuple]:
+        rows = select(self, sql, *values)
+        fetched.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(SqlSink, "_select", counted)
+    page = sink.list_targets(offset=300, limit=50)
+    assert page.total == 600 and [t.target for t in page.items][:2] == ["T00300", "T00301"]
+    assert max(fetched) <= 50 * 3  # the page, its count, its (target, service) counts: never 600 targets
+
+
+def test_a_table_from_before_the_catalogue_is_listed(tmp_path: Path) -> None:
+    """A sink written by an older release has no catalogue: it is filled on first use."""
+    sink = SqlSink(root=tmp_path)
+    sink.write(many_targets(3, 2))
+    with sqlite3.connect(sink.path) as db:
+        db.execute("DROP TABLE fphot_photometry_targets")
+    assert [t.target for t in sink.list_targets().items] == ["T00000", "T00001", "T00002"]
 
 
 def test_raw_columns_round_trip(tmp_path: Path) -> None:

@@ -24,3 +24,4 @@ bench:
 	.venv/bin/python benchmarks/sql_upsert.py
 	.venv/bin/python benchmarks/deferred_jobs.py
 	.venv/bin/python benchmarks/tom_sink.py
+	.venv/bin/python benchmarks/ui_render.py

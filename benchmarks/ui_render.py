@@ -1,8 +1,9 @@
 """Light curves pages: a 10,000-point light curve drawn in headless Chromium, a page of a 10,000-target list.
 
 Run: .venv/bin/python benchmarks/ui_render.py [POINTS] [TARGETS]   (needs Debian's chromium)
-Targets: the page of one target renders in < 2 s (fetch + first draw); a page of the target
-list of a 10,000-target SQL sink answers without reading every target.
+Targets: the page of one target renders in < 2 s (the browser's own clock, from navigation start
+to the plot drawn; the first visit compiles plotly.js without a code cache, later ones with);
+a page of the target list of a 10,000-target SQL sink answers without reading every target.
 Baselines in the same process: the static PNG of the same light curve (matplotlib), and reading
 every row of the list's sink (what a list that loads everything would do).
 The app runs as the API server mounts it, under /fphot, with Airflow's login replaced by an
@@ -15,7 +16,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo root, for tests.*
@@ -39,11 +39,9 @@ def render_times(url: str, name: str, repeat: int = 3) -> list[dict]:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         times = []
         for _ in range(repeat):
-            start = time.perf_counter()
             page.goto(f"{url}/target?name={name}")
             page.wait_for_function("window.fphotRendered !== undefined", timeout=60000)
-            measured = page.evaluate("window.fphotRendered")
-            times.append({**measured, "navigationMs": (time.perf_counter() - start) * 1000})
+            times.append(page.evaluate("window.fphotRendered"))
         browser.close()
     return times
 
@@ -59,7 +57,7 @@ def main() -> None:
     try:
         with light_curves_app(f"sql:root={root}") as url:
             runs = render_times(url, "BIG")
-        best = min(runs, key=lambda r: r["navigationMs"])
+        best = min(runs, key=lambda r: r["totalMs"])
         png = best_of(lambda: light_curve_figure(curve, title="BIG").savefig(root / "big.png"), repeat=2)
         page = best_of(lambda: sink.list_targets(offset=5000, limit=50, sort="name"))
         alert_page = best_of(lambda: sink.list_targets(offset=0, limit=50, sort="updated"))
@@ -67,10 +65,12 @@ def main() -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"light curve: {points:,} points")
-    print(f"  page load to first draw: {best['totalMs']:.0f} ms (draw alone {best['drawMs']:.0f} ms; target < 2000)")
-    every = [round(r["navigationMs"]) for r in runs]
-    print(f"  navigation to drawn:     {best['navigationMs']:.0f} ms (all runs, the first cold: {every})")
-    print(f"  baseline, static PNG:    {png * 1000:.0f} ms  (ratio page/PNG {best['totalMs'] / 1000 / png:.2f})")
+    every = [round(r["totalMs"]) for r in runs]
+    print(f"  navigation to drawn:     first visit {runs[0]['totalMs']:.0f} ms, then {every[1:]} ms (target < 2000)")
+    print(f"  the draw alone:          {best['drawMs']:.0f} ms")
+    print(
+        f"  baseline, static PNG:    {png * 1000:.0f} ms  (ratio first visit/PNG {runs[0]['totalMs'] / 1000 / png:.2f})"
+    )
     print(f"target list: {targets:,} targets in the SQL sink (SQLite)")
     print(f"  page 101 by name:        {page * 1000:.1f} ms; first page by last update {alert_page * 1000:.1f} ms")
     print(f"  baseline, every row:     {everything * 1000:.0f} ms  (ratio page/all {page / everything:.4f})")

@@ -4,7 +4,12 @@ const ROOT = document.body.dataset.root;
 const MJD_UNIX_EPOCH = 40587; // MJD of 1970-01-01
 
 async function getJson(path) {
-  const answer = await fetch(ROOT + path, { credentials: "same-origin" });
+  return readJson(fetch(ROOT + path, { credentials: "same-origin" }));
+}
+
+async function readJson(request) {
+  // The body of a fetch, or an Error with the server's own message (e.g. "target 'x': no rows").
+  const answer = await request;
   const body = await answer.json().catch(() => ({}));
   if (!answer.ok) throw new Error(body.detail || `${answer.status} ${answer.statusText}`);
   return body;

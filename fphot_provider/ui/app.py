@@ -23,6 +23,7 @@ from fphot_provider.ui import data
 
 STATIC = resources.files("fphot_provider.ui") / "static"
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css"}
+TargetName = Annotated[str, Query(min_length=1, max_length=200)]  # as a target name is checked on input
 
 
 def create_app() -> FastAPI:
@@ -43,10 +44,12 @@ def create_app() -> FastAPI:
 
 
 def list_page(request: Request) -> HTMLResponse:
+    """The target list's shell; list.js asks /api/targets for one page at a time."""
     return HTMLResponse(_render("list.html", request, title="Light curves"))
 
 
-def target_page(request: Request, name: Annotated[str, Query(min_length=1, max_length=200)]) -> HTMLResponse:
+def target_page(request: Request, name: TargetName) -> HTMLResponse:
+    """A target's shell (its name escaped into the title); the page itself asks for the points."""
     return HTMLResponse(_render("target.html", request, title=html.escape(name)))
 
 
@@ -56,14 +59,17 @@ def api_targets(
     search: Annotated[str, Query(max_length=200)] = "",
     sort: str = "name",
 ) -> dict[str, Any]:
+    """One page of the sink's target catalogue."""
     return data.target_page(data.configured_sink(), offset=offset, limit=limit, search=search, sort=sort)
 
 
-def api_points(target: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
+def api_points(target: TargetName) -> dict[str, Any]:
+    """Every point of a target as columns (see :func:`fphot_provider.ui.data.light_curve`)."""
     return data.light_curve(data.configured_sink().read(target), target)
 
 
-def api_download(target: Annotated[str, Query(min_length=1, max_length=200)], format: str = "csv") -> Response:
+def api_download(target: TargetName, format: str = "csv") -> Response:
+    """Every stored row of a target as a file (CSV or Parquet)."""
     body, media_type, filename = data.download(data.configured_sink().read(target), target, format)
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -7,10 +7,10 @@ The pages never see a sink spec from a request: the sink is chosen by the deploy
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from fphot_provider.exceptions import ConfigurationError
@@ -56,12 +56,11 @@ def light_curve(table: pd.DataFrame, target: str) -> dict[str, Any]:
     if table.empty:
         raise LookupError(f"target {target!r}: no rows in the sink")
     table = table.sort_values(["mjd", "service", "exposure_id"], kind="stable")
-    keys = list(zip(table["service"].astype(str), table["filter"].astype(str), strict=True))
-    order = sorted(set(keys))
-    series = [_series(service, band) for service, band in order]
-    index = {key: i for i, key in enumerate(order)}
+    pairs = table[["service", "filter"]].astype(str)
+    groups = pairs.groupby(["service", "filter"], sort=True)
+    series = [_series(service, band) for service, band in groups.groups]
     points = {name: _column(table[column]) for name, column in POINT_COLUMNS.items()}
-    points["series"] = [index[key] for key in keys]
+    points["series"] = groups.ngroup().tolist()  # the index into ``series``, in the same sorted order
     linear_within = flux_linear_range(table)
     return {"target": target, "rows": len(table), "series": series, "points": points, "linear_within": linear_within}
 
@@ -76,7 +75,9 @@ def _column(values: pd.Series) -> list[Any]:
         return values.tolist()
     if pd.api.types.is_float_dtype(values.dtype):
         array = values.to_numpy(float)
-        return [None if not math.isfinite(v) else round(v, 6) for v in array.tolist()]
+        out = array.round(6).astype(object)
+        out[~np.isfinite(array)] = None
+        return out.tolist()
     return values.astype(object).where(values.notna(), None).tolist()
 
 

@@ -6,6 +6,7 @@ import functools
 import json
 import sqlite3
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -76,8 +77,9 @@ def test_a_table_from_before_the_catalogue_is_listed(tmp_path: Path) -> None:
     """A sink written by an older release has no catalogue: it is filled on first use."""
     sink = SqlSink(root=tmp_path)
     sink.write(many_targets(3, 2))
-    with sqlite3.connect(sink.path) as db:
+    with closing(sqlite3.connect(sink.path)) as db:  # a bare `with` commits but never closes
         db.execute("DROP TABLE fphot_photometry_targets")
+        db.commit()
     assert [t.target for t in sink.list_targets().items] == ["T00000", "T00001", "T00002"]
 
 

@@ -22,7 +22,8 @@ import re
 import sqlite3
 import zlib
 from collections import defaultdict
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -289,37 +290,40 @@ class SqlSink(Sink):
         """A few queries for any number of targets (``IN`` lists of :data:`READ_BATCH` names)."""
         columns = ", ".join(COLUMNS if raw else [*SCHEMA, "NULL AS raw"])
         rows: list[tuple] = []
-        for start in range(0, len(targets), READ_BATCH):
-            names = list(dict.fromkeys(targets[start : start + READ_BATCH]))
-            where = f"target IN ({', '.join(['{mark}'] * len(names))})"
-            if service is not None:
-                where += " AND service = {mark}"
-                names.append(service)
-            rows += self._select(f"SELECT {columns} FROM {{table}} WHERE {where}", *names)
+        with self._reading() as select:
+            for start in range(0, len(targets), READ_BATCH):
+                names = list(dict.fromkeys(targets[start : start + READ_BATCH]))
+                where = f"target IN ({', '.join(['{mark}'] * len(names))})"
+                if service is not None:
+                    where += " AND service = {mark}"
+                    names.append(service)
+                rows += select(f"SELECT {columns} FROM {{table}} WHERE {where}", *names)
         return _table(rows)
 
     def list_targets(self, *, offset: int = 0, limit: int = 50, search: str = "", sort: str = "name") -> TargetPage:
-        """Three queries: a page of the catalogue, its count, the page's counts per service (index)."""
+        """Three queries on one connection: a page of the catalogue, its count, the page's counts per
+        service (through the table's index)."""
         check_listing(offset, limit, sort)
         pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search.strip().lower()) + "%"
         where = "WHERE LOWER(target) LIKE {mark} ESCAPE '\\'"
-        page = self._select(
-            f"SELECT target, updated_at, alert FROM {{table}}_targets {where} "
-            f"ORDER BY {LIST_ORDER[sort]} LIMIT {limit:d} OFFSET {offset:d}",
-            pattern,
-        )
-        total = self._select(f"SELECT COUNT(*) FROM {{table}}_targets {where}", pattern)[0][0]
-        points: dict[str, dict[str, int]] = defaultdict(dict)
-        last: dict[str, float] = {}
-        if page:
+        with self._reading() as select:
+            page = select(
+                f"SELECT target, updated_at, alert FROM {{table}}_targets {where} "
+                f"ORDER BY {LIST_ORDER[sort]} LIMIT {limit:d} OFFSET {offset:d}",
+                pattern,
+            )
+            total = select(f"SELECT COUNT(*) FROM {{table}}_targets {where}", pattern)[0][0]
             marks = ", ".join(["{mark}"] * len(page))
             sql = (
                 f"SELECT target, service, COUNT(*), MAX(mjd) FROM {{table}} "
                 f"WHERE target IN ({marks}) GROUP BY target, service"
             )
-            for name, service, count, mjd in self._select(sql, *[row[0] for row in page]):
-                points[name][service] = int(count)
-                last[name] = max(float(mjd), last.get(name, float(mjd)))
+            counted = select(sql, *[row[0] for row in page]) if page else []
+        points: dict[str, dict[str, int]] = defaultdict(dict)
+        last: dict[str, float] = {}
+        for name, service, count, mjd in counted:
+            points[name][service] = int(count)
+            last[name] = max(float(mjd), last.get(name, float(mjd)))
         items = [
             TargetSummary(name, dict(points[name]), last.get(name), updated, json.loads(alert) if alert else None)
             for name, updated, alert in page
@@ -328,15 +332,29 @@ class SqlSink(Sink):
 
     def _select(self, sql: str, *values: Any) -> list[tuple]:
         """Run one parameterized SELECT (``{table}``, ``{mark}`` filled in) in its own short transaction."""
+        with self._reading() as select:
+            return select(sql, *values)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Callable[..., list[tuple]]]:
+        """A SELECT runner for a few queries on one connection, in one short transaction.
+
+        A page of the target list is three queries: on PostgreSQL, opening a connection per query
+        cost more than the queries.
+        """
         connection, dialect = self._connect()
         with closing(connection):
             self._ensure_table(connection, dialect)
             cursor = connection.cursor()
-            cursor.execute(sql.format(table=self.table, mark="?" if dialect == "sqlite" else "%s"), values)
-            rows = cursor.fetchall()
+            mark = "?" if dialect == "sqlite" else "%s"
+
+            def select(sql: str, *values: Any) -> list[tuple]:
+                cursor.execute(sql.format(table=self.table, mark=mark), values)
+                return cursor.fetchall()
+
+            yield select
             if dialect == "postgresql":
                 connection.commit()
-        return rows
 
 
 def _table(rows: list[tuple]) -> pd.DataFrame:

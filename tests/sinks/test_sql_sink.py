@@ -6,7 +6,8 @@ import functools
 import json
 import sqlite3
 import uuid
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,14 +61,20 @@ def test_a_page_of_the_target_list_reads_only_that_page(tmp_path: Path, monkeypa
     sink = SqlSink(root=tmp_path)
     sink.write(many_targets(600, 3))
     fetched: list[int] = []
-    select = SqlSink._select
+    reading = SqlSink._reading
 
-    def counted(self: SqlSink, sql: str, *values: object) -> list[tuple]:
-        rows = select(self, sql, *values)
-        fetched.append(len(rows))
-        return rows
+    @contextmanager
+    def counted(self: SqlSink) -> Iterator[Callable[..., list[tuple]]]:
+        with reading(self) as select:
 
-    monkeypatch.setattr(SqlSink, "_select", counted)
+            def counting(sql: str, *values: object) -> list[tuple]:
+                rows = select(sql, *values)
+                fetched.append(len(rows))
+                return rows
+
+            yield counting
+
+    monkeypatch.setattr(SqlSink, "_reading", counted)
     page = sink.list_targets(offset=300, limit=50)
     assert page.total == 600 and [t.target for t in page.items][:2] == ["T00300", "T00301"]
     assert max(fetched) <= 50 * 3  # the page, its count, its (target, service) counts: never 600 targets

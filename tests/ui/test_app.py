@@ -85,6 +85,9 @@ def test_pages_and_static_files(served: str) -> None:
     assert 'data-root="/fphot"' in page.text and 'src="/fphot/static/plotly.min.js"' in page.text
     plotly = get(f"{served}/static/plotly.min.js")
     assert plotly.ok and len(plotly.content) > 1_000_000  # plotly.js from the wheel: no CDN
+    assert plotly.headers["content-encoding"] == "gzip" and int(plotly.headers["content-length"]) < 2_000_000
+    plain = requests.get(f"{served}/static/plotly.min.js", headers={"Accept-Encoding": "identity"}, timeout=30)
+    assert "content-encoding" not in plain.headers and plain.content == plotly.content
     assert get(f"{served}/static/..%2Fapp.py").status_code == 404
     assert get(f"{served}/static/list.js").headers["content-type"].startswith("text/javascript")
 

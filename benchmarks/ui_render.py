@@ -63,9 +63,10 @@ def list_figures(sink: SqlSink, targets: int) -> tuple[float, float, float]:
     return page, updated, everything
 
 
-def postgres_sink(targets: int) -> tuple[SqlSink, float, float]:
+def postgres_sink(targets: int) -> tuple[SqlSink, object, float, float]:
     """The same list on PostgreSQL (the tests' own server), written in store-chunk sized writes
-    of 1,000 targets; also the seconds those writes spent stamping the catalogue, of their total."""
+    of 1,000 targets; the server's handle (keep it while the sink is used), and the seconds those
+    writes spent stamping the catalogue, of their total."""
     from tests.servers import start_postgres
 
     postgres, handle = start_postgres()
@@ -87,8 +88,7 @@ def postgres_sink(targets: int) -> tuple[SqlSink, float, float]:
         sink.write(rows[rows["target"].isin(names)])
     total = time.perf_counter() - start
     SqlSink._touch = touch
-    sink.server = handle  # kept alive as long as the sink is used
-    return sink, stamping[0], total
+    return sink, handle, stamping[0], total
 
 
 def main() -> None:
@@ -104,7 +104,7 @@ def main() -> None:
             first, later = render_times(url, "BIG")
         png = best_of(lambda: light_curve_figure(curve, title="BIG").savefig(root / "big.png"), repeat=2)
         on_sqlite = list_figures(sink, targets)
-        pg_sink, stamping, writing = postgres_sink(targets)
+        pg_sink, _server, stamping, writing = postgres_sink(targets)
         on_postgres = list_figures(pg_sink, targets)
     finally:
         shutil.rmtree(root, ignore_errors=True)

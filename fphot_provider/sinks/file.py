@@ -28,6 +28,8 @@ from fphot_provider.storage import atomic_write, data_dir, locked
 from fphot_provider.targets import safe_name
 
 FORMATS = ("parquet", "csv")
+# Read from CSV as text, never inferred: target "007" stays "007" (conform makes them categories).
+TEXT_COLUMNS = {name: "string" for name, dtype in SCHEMA.items() if dtype in ("string", "category")}
 
 
 class FileSink(Sink):
@@ -86,11 +88,7 @@ class FileSink(Sink):
 
     def _summary(self, entry: os.DirEntry, alerts: dict[str, dict[str, Any]]) -> TargetSummary:
         path = Path(entry.path)
-        columns = ["target", "service", "mjd"]
-        if self.format == "parquet":
-            rows = pd.read_parquet(path, columns=columns)
-        else:
-            rows = pd.read_csv(path, usecols=columns, dtype={"target": "string", "service": "string"})
+        rows = self._read(path, ["target", "service", "mjd"])
         name = str(rows["target"].iloc[0]) if len(rows) else path.stem
         points = {str(k): int(v) for k, v in rows.groupby("service", observed=True).size().items()}
         updated = iso_utc(datetime.fromtimestamp(entry.stat().st_mtime, UTC))
@@ -126,12 +124,14 @@ class FileSink(Sink):
         return result
 
     def _load(self, path: Path) -> pd.DataFrame:
+        return conform(self._read(path))
+
+    def _read(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+        """A dataset file as stored (only ``columns`` if given); a file that cannot be read is a SinkError."""
         try:
             if self.format == "parquet":
-                return conform(pd.read_parquet(path))
-            return conform(
-                pd.read_csv(path, dtype={k: v for k, v in SCHEMA.items() if v == "string"}, keep_default_na=True)
-            )
+                return pd.read_parquet(path, columns=columns)
+            return pd.read_csv(path, usecols=columns, dtype=TEXT_COLUMNS, keep_default_na=True)
         except (OSError, ValueError) as err:
             raise SinkError(f"cannot read {path}: {err}") from err
 

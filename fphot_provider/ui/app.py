@@ -66,12 +66,12 @@ def api_targets(
 
 def api_points(target: TargetName) -> dict[str, Any]:
     """Every point of a target as columns (see :func:`fphot_provider.ui.data.light_curve`)."""
-    return data.light_curve(data.configured_sink().read(target), target)
+    return data.light_curve(data.stored_rows(data.configured_sink(), target), target)
 
 
 def api_download(target: TargetName, format: str = "csv") -> Response:
     """Every stored row of a target as a file (CSV or Parquet)."""
-    body, media_type, filename = data.download(data.configured_sink().read(target), target, format)
+    body, media_type, filename = data.download(data.stored_rows(data.configured_sink(), target), target, format)
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

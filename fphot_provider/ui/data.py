@@ -40,6 +40,14 @@ def configured_sink() -> Sink:
     return get_sink(conf.get("fphot", "ui_sink", fallback="file") or "file")
 
 
+def stored_rows(sink: Sink, target: str) -> pd.DataFrame:
+    """Every stored row of ``target``; a target the sink does not hold is a LookupError (404)."""
+    table = sink.read(target)
+    if table.empty:
+        raise LookupError(f"target {target!r}: no rows in the sink")
+    return table
+
+
 def target_page(sink: Sink, *, offset: int, limit: int, search: str, sort: str) -> dict[str, Any]:
     """A page of the target list as JSON-ready data."""
     page = sink.list_targets(offset=offset, limit=limit, search=search, sort=sort)
@@ -47,14 +55,13 @@ def target_page(sink: Sink, *, offset: int, limit: int, search: str, sort: str) 
 
 
 def light_curve(table: pd.DataFrame, target: str) -> dict[str, Any]:
-    """One target's rows as columns (compact JSON: 10,000 points are about 1 MB), sorted by time.
+    """One target's rows (not empty: :func:`stored_rows`) as columns, sorted by time (compact JSON:
+    10,000 points are about 1 MB).
 
     ``series`` names each (service, filter) once with the colour the PNG uses; ``points.series``
     indexes it. Missing values are null. ``linear_within``: as the PNG's symlog threshold, set
     when a peak dwarfs the noise (the page then compresses the flux axis, linear near zero).
     """
-    if table.empty:
-        raise LookupError(f"target {target!r}: no rows in the sink")
     table = table.sort_values(["mjd", "service", "exposure_id"], kind="stable")
     pairs = table[["service", "filter"]].astype(str)
     groups = pairs.groupby(["service", "filter"], sort=True)
@@ -85,8 +92,6 @@ def download(table: pd.DataFrame, target: str, fmt: str) -> tuple[bytes, str, st
     """Every stored row of a target (service columns too) as CSV or Parquet: body, media type, file name."""
     if fmt not in DOWNLOADS:
         raise ConfigurationError(f"format: must be one of {sorted(DOWNLOADS)}, got {fmt!r}")
-    if table.empty:
-        raise LookupError(f"target {target!r}: no rows in the sink")
     buffer = io.BytesIO()
     if fmt == "csv":
         table.to_csv(buffer, index=False)

@@ -51,3 +51,14 @@ def test_specs() -> None:
         get_sink("file:format=xlsx")
     with pytest.raises(ConfigurationError, match="bad options"):
         get_sink("file:colour=blue")
+
+
+def test_csv_keeps_a_numeric_looking_target_name(tmp_path: Path) -> None:
+    """A CSV file is read as text: target "007" stays "007" (it came back as 7, and a rerun then
+    stored its rows a second time under the other name)."""
+    sink = FileSink(tmp_path, format="csv")
+    sink.write(table(target="007", n=2))
+    again = sink.write(table(target="007", n=2))
+    assert (again.inserted, again.unchanged) == (0, 2)
+    assert sink.read("007")["target"].tolist() == ["007", "007"]
+    assert [t.target for t in sink.list_targets().items] == ["007"]

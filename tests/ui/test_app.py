@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,7 +16,7 @@ import requests
 
 from fphot_provider.sinks import get_sink
 from fphot_provider.sinks.file import FileSink
-from fphot_provider.ui.data import light_curve
+from fphot_provider.ui.data import light_curve, stored_rows
 from tests.ui_data import light_curve_table, many_targets
 from tests.ui_server import light_curves_app
 
@@ -92,7 +93,7 @@ def test_pages_and_static_files(served: str) -> None:
     assert get(f"{served}/static/list.js").headers["content-type"].startswith("text/javascript")
 
 
-def test_the_payload_keeps_gaps_as_null() -> None:
+def test_the_payload_keeps_gaps_as_null(tmp_path: Path) -> None:
     table = light_curve_table("T", 50)
     payload = light_curve(table, "T")
     limits = payload["points"]["limit"]
@@ -101,4 +102,4 @@ def test_the_payload_keeps_gaps_as_null() -> None:
     assert {s["service"] for s in payload["series"]} == {"atlas", "ztf", "panstarrs"}
     assert max(payload["points"]["series"]) == len(payload["series"]) - 1
     with pytest.raises(LookupError, match="no rows"):
-        light_curve(table.iloc[:0], "T")
+        stored_rows(FileSink(tmp_path), "T")
